@@ -1,0 +1,80 @@
+import _Builtin_intrinsics.intel
+import QNNPACKKernels
+
+/// Indirect GEMM over int16 rows, up to 4 rows × 16 columns, with AVX2 `vpmaddwd`: each step
+/// broadcasts one int16 pair of a row and multiplies it with 16 columns' pairs. Exact as long
+/// as the operator has checked that no sum leaves int32 (int16 × int16 pairs cannot saturate).
+/// Same contract as `qs16IGEMM4x16Portable`; output is int8 when `signedOutput`, else uint8.
+public func qs16IGEMM4x16AVX2(
+  rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
+  block: UnsafeRawPointer, output: UnsafeMutableRawPointer, outputStride: Int,
+  quantization: OutputQuantization, signedOutput: Bool
+) {
+  switch rows {
+  case 1: gemmTile(1, columns, taps, pairsPerTap, a, aOffset, block, output, outputStride, quantization, signedOutput)
+  case 2: gemmTile(2, columns, taps, pairsPerTap, a, aOffset, block, output, outputStride, quantization, signedOutput)
+  case 3: gemmTile(3, columns, taps, pairsPerTap, a, aOffset, block, output, outputStride, quantization, signedOutput)
+  default: gemmTile(4, columns, taps, pairsPerTap, a, aOffset, block, output, outputStride, quantization, signedOutput)
+  }
+}
+
+@inline(__always)
+private func broadcastPair(_ row: UnsafePointer<Int16>, _ p: Int) -> __m256i {
+  _mm256_set1_epi32(UnsafeRawPointer(row + 2 &* p).loadUnaligned(as: Int32.self))
+}
+
+@inline(__always)
+private func gemmTile(
+  _ rows: Int, _ columns: Int, _ taps: Int, _ pairsPerTap: Int,
+  _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
+  _ block: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ outputStride: Int,
+  _ quantization: OutputQuantization, _ signedOutput: Bool
+) {
+  let bias0 = block.loadUnaligned(as: __m256i.self)
+  let bias1 = (block + 32).loadUnaligned(as: __m256i.self)
+  var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1
+  var c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1
+  var w = block + PackedWeights.headerBytes
+  for t in 0..<taps {
+    let a0 = a[t] + aOffset
+    let a1 = rows > 1 ? a[taps &+ t] + aOffset : a0
+    let a2 = rows > 2 ? a[2 &* taps &+ t] + aOffset : a0
+    let a3 = rows > 3 ? a[3 &* taps &+ t] + aOffset : a0
+    for p in 0..<pairsPerTap {
+      let b0 = w.loadUnaligned(as: __m256i.self)
+      let b1 = (w + 32).loadUnaligned(as: __m256i.self)
+      let v0 = broadcastPair(a0, p)
+      c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(v0, b0))
+      c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(v0, b1))
+      if rows > 1 {
+        let v1 = broadcastPair(a1, p)
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(v1, b0))
+        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(v1, b1))
+      }
+      if rows > 2 {
+        let v2 = broadcastPair(a2, p)
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(v2, b0))
+        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(v2, b1))
+      }
+      if rows > 3 {
+        let v3 = broadcastPair(a3, p)
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(v3, b0))
+        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(v3, b1))
+      }
+      w += PackedWeights.pairBytes
+    }
+  }
+  let q = QuantizationVectors(quantization)
+  let m = block + 64
+  requantizeStore16(c00, c01, multiplier: m, q, columns: columns, signedOutput: signedOutput, output: output)
+  if rows > 1 {
+    requantizeStore16(c10, c11, multiplier: m, q, columns: columns, signedOutput: signedOutput, output: output + outputStride)
+  }
+  if rows > 2 {
+    requantizeStore16(c20, c21, multiplier: m, q, columns: columns, signedOutput: signedOutput, output: output + 2 &* outputStride)
+  }
+  if rows > 3 {
+    requantizeStore16(c30, c31, multiplier: m, q, columns: columns, signedOutput: signedOutput, output: output + 3 &* outputStride)
+  }
+}

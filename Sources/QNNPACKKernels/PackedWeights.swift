@@ -1,0 +1,33 @@
+/// The packed layout of convolution and fully connected weights, shared by every ISA.
+///
+/// Output channels come in blocks of 16 "lanes". A block starts with a 128-byte header
+/// (16 int32 biases, then 16 float32 requantization multipliers) followed by the weights as
+/// pairs of int16 `(w[k] - w_zp, w[k+1] - w_zp)`, 16 lanes × 2 × int16 = 64 bytes per pair of
+/// reduction steps. Lanes are not in channel order: lane `l` holds channel
+/// `laneChannel[l]`, the order in which AVX2's `vpackssdw` of two 8-lane accumulators
+/// yields the 16 channels in order, so the epilogue needs no shuffles.
+public enum PackedWeights {
+  public static let lanes = 16
+  public static let headerBytes = 128
+  public static let pairBytes = 64
+  public static let laneChannel: [Int] = [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15]
+
+  /// Bytes of one block with `pairs` reduction pairs.
+  @inlinable
+  public static func blockBytes(pairs: Int) -> Int { headerBytes + pairs * pairBytes }
+}
+
+/// A block's header, written by the packers.
+@inlinable
+public func writeBlockHeader(
+  _ block: UnsafeMutableRawPointer, channels: Int,
+  bias: (Int) -> Int32, multiplier: (Int) -> Float
+) {
+  let b = block.assumingMemoryBound(to: Int32.self)
+  let m = (block + 64).assumingMemoryBound(to: Float.self)
+  for lane in 0..<PackedWeights.lanes {
+    let c = PackedWeights.laneChannel[lane]
+    b[lane] = c < channels ? bias(c) : 0
+    m[lane] = c < channels ? multiplier(c) : 0
+  }
+}

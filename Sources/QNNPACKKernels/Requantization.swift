@@ -1,0 +1,34 @@
+/// Output side of API.md §3's requantization: `clamp(rint(y) + zp, lo, hi)`.
+///
+/// `y` is clamped to `[lo - zp, hi - zp]` *before* rounding: the bounds are integers, so this
+/// equals rounding first, and it keeps huge `y` from overflowing the float→int conversion.
+public struct OutputQuantization: Sendable {
+  public var zeroPoint: Int32
+  public var lo: Int32
+  public var hi: Int32
+  public var loLessZeroPoint: Float
+  public var hiLessZeroPoint: Float
+
+  public init(zeroPoint: Int32, lo: Int32, hi: Int32) {
+    self.zeroPoint = zeroPoint
+    self.lo = lo
+    self.hi = hi
+    loLessZeroPoint = Float(lo - zeroPoint)
+    hiLessZeroPoint = Float(hi - zeroPoint)
+  }
+
+  @inlinable @inline(__always)
+  public func quantize(_ y: Float) -> Int32 {
+    let c = Swift.min(Swift.max(y, loLessZeroPoint), hiLessZeroPoint)
+    return roundToNearestEven(c) &+ zeroPoint
+  }
+}
+
+/// Round half to even for |x| < 2^22 with float adds only, so loops over it vectorise on any
+/// x86-64 (SSE2 has no round instruction): adding 1.5·2^23 leaves the rounded integer in the
+/// low mantissa bits.
+@inlinable @inline(__always)
+public func roundToNearestEven(_ x: Float) -> Int32 {
+  let magic: Float = 12_582_912
+  return Int32(bitPattern: (x + magic).bitPattern) &- 0x4B40_0000
+}

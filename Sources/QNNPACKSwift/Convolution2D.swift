@@ -1,0 +1,366 @@
+import QNNPACKAVX2
+import QNNPACKKernels
+import Synchronization
+
+/// A prepacked 2-D convolution over NHWC (QNNPACK's create → run). Grouped convolutions run
+/// as an indirect GEMM over int16 rows; `group_input_channels == 1` (depthwise, with any
+/// channel multiplier) runs a direct per-pixel kernel. Fully connected layers are 1×1
+/// convolutions over a `[batch, 1, 1, K]` input.
+final class Convolution2D: @unchecked Sendable {
+  let inputType: DType
+  let window: Window2D
+  let groups, groupInputChannels, groupOutputChannels: Int
+  let inputZeroPoint: Int32
+  let quantization: OutputQuantization
+  let depthwise: Bool
+  /// `.avx2` or `.portable`; portable also where a sum could leave int32 (it accumulates in 64 bits).
+  let kernelISA: ISA
+  let packed: AlignedBuffer
+  let blockBytes: Int
+  let blocksPerGroup: Int
+  /// GEMM: channels of a group in the int16 rows, rounded up to whole pairs.
+  let paddedChannels: Int
+  /// Depthwise: the input zero point, `inputChannels + 16` times, read for padding taps.
+  let zeroRow: AlignedBuffer?
+  /// Input rows and indirection of the last input shape; taken while a run uses it.
+  private let cachedWorkspace = Mutex<Workspace?>(nil)
+
+  var inputChannels: Int { groups * groupInputChannels }
+  var outputChannels: Int { groups * groupOutputChannels }
+
+  init(
+    inputType: DType, weightType: DType, window: Window2D,
+    groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
+    inputScale: Float, inputZeroPoint: Int32,
+    weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
+    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization
+  ) throws(Status) {
+    try require(inputType == .uint8 || weightType == .int8)  // int8 activations take int8 weights
+    try require(groups >= 1 && groupInputChannels >= 1 && groupOutputChannels >= 1)
+    try checkScale(inputScale)
+    try checkScale(outputScale)
+    try inputType.checkZeroPoint(inputZeroPoint)
+    let outputChannels = try checkedProduct(groups, groupOutputChannels)
+    let reduction = try checkedProduct(window.taps, groupInputChannels)
+    _ = try checkedProduct(outputChannels, reduction, 4)
+    _ = try checkedProduct(groups, groupInputChannels, 2)
+
+    var multipliers = [Float](repeating: 0, count: outputChannels)
+    for c in 0..<outputChannels {
+      try checkScale(weightScales[c])
+      try weightType.checkZeroPoint(weightZeroPoints[c])
+      multipliers[c] = try checkMultiplier((inputScale * weightScales[c]) / outputScale)
+    }
+
+    self.inputType = inputType
+    self.window = window
+    self.groups = groups
+    self.groupInputChannels = groupInputChannels
+    self.groupOutputChannels = groupOutputChannels
+    self.inputZeroPoint = inputZeroPoint
+    quantization = output
+    depthwise = groupInputChannels == 1
+
+    // w - w_zp as int16, for output channel `oc` and reduction step `k` (tap-major, OHWI).
+    let raw = weights.assumingMemoryBound(to: UInt8.self)
+    func weight(_ oc: Int, _ k: Int) -> Int16 {
+      let byte = raw[oc * reduction + k]
+      let value = weightType == .uint8 ? Int16(byte) : Int16(Int8(bitPattern: byte))
+      return value - Int16(weightZeroPoints[oc])
+    }
+    let biasOf = { (oc: Int) -> Int32 in bias?[oc] ?? 0 }
+
+    // Exactness: |acc| ≤ |bias| + 255·Σ|w − w_zp|. Where that can leave int32 the 64-bit path runs.
+    var fitsInt32 = true
+    for oc in 0..<outputChannels {
+      var bound = Int64(biasOf(oc)).magnitude
+      for k in 0..<reduction { bound += 255 * UInt64(weight(oc, k).magnitude) }
+      if bound > UInt64(Int32.max) { fitsInt32 = false }
+    }
+    kernelISA = currentISA >= .avx2 && fitsInt32 ? .avx2 : .portable
+
+    if depthwise {
+      // One block per 16 output channels over all groups; the reduction is the taps.
+      paddedChannels = 1
+      blocksPerGroup = (outputChannels + 15) / 16
+      blockBytes = PackedWeights.blockBytes(pairs: (window.taps + 1) / 2)
+      packed = try AlignedBuffer(byteCount: checkedProduct(blocksPerGroup, blockBytes))
+      for b in 0..<blocksPerGroup {
+        let base = b * 16
+        packWeightBlock(packed.pointer + b * blockBytes, channels: min(16, outputChannels - base),
+                        reduction: window.taps,
+                        weight: { c, k in weight(base + c, k) },
+                        bias: { c in biasOf(base + c) }, multiplier: { c in multipliers[base + c] })
+      }
+      let zeros = try AlignedBuffer(byteCount: groups + 16)
+      zeros.pointer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: inputZeroPoint),
+                                     count: groups + 16)
+      zeroRow = zeros
+    } else {
+      // Per group, blocks of 16 output channels; reduction steps are tap-major with the
+      // group's input channels padded to a whole number of int16 pairs.
+      let padded = (groupInputChannels + 1) & ~1
+      paddedChannels = padded
+      blocksPerGroup = (groupOutputChannels + 15) / 16
+      blockBytes = PackedWeights.blockBytes(pairs: window.taps * padded / 2)
+      packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
+      for g in 0..<groups {
+        for b in 0..<blocksPerGroup {
+          let base = g * groupOutputChannels + b * 16
+          packWeightBlock(
+            packed.pointer + (g * blocksPerGroup + b) * blockBytes,
+            channels: min(16, groupOutputChannels - b * 16), reduction: window.taps * padded,
+            weight: { c, k in
+              let (tap, ic) = k.quotientAndRemainder(dividingBy: padded)
+              return ic < groupInputChannels ? weight(base + c, tap * groupInputChannels + ic) : 0
+            },
+            bias: { c in biasOf(base + c) }, multiplier: { c in multipliers[base + c] })
+        }
+      }
+      zeroRow = nil
+    }
+  }
+
+  func run(batch: Int, height: Int, width: Int,
+           input: UnsafeRawPointer?, output: UnsafeMutableRawPointer?) throws(Status) {
+    try require(batch >= 0)
+    let size = try window.outputSize(height: height, width: width)
+    if batch == 0 { return }
+    let input = try nonNull(input)
+    let output = try nonNull(output)
+    _ = try checkedProduct(batch, height, width, inputChannels, 2)
+    _ = try checkedProduct(batch, size.height, size.width, outputChannels)
+    if depthwise {
+      runDepthwise(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
+    } else {
+      try runGEMM(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
+    }
+  }
+
+  private func runDepthwise(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
+                            input: UnsafeRawPointer, output: UnsafeMutableRawPointer) {
+    let (oh, ow) = outputSize
+    let taps = window.taps
+    let zero = UnsafeRawPointer(zeroRow!.pointer)
+    let c = outputChannels
+    parallelFor(batch * oh, work: batch * oh * ow * c * taps) { task in
+      let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
+      withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: taps) { rows in
+        for ox in 0..<ow {
+          rows.initialize(repeating: zero)
+          window.forEachValidTap(oy: oy, ox: ox, height: height, width: width) { tap, iy, ix in
+            rows[tap] = input + ((n * height + iy) * width + ix) * groups
+          }
+          let out = output + ((n * oh + oy) * ow + ox) * c
+          depthwisePixel(rows.baseAddress!, out)
+        }
+      }
+    }
+  }
+
+  @inline(__always)
+  private func depthwisePixel(_ rows: UnsafePointer<UnsafeRawPointer>, _ out: UnsafeMutableRawPointer) {
+    let blocks = UnsafeRawPointer(packed.pointer)
+    switch (kernelISA, inputType) {
+    case (.portable, .uint8): portableDepthwise(rows, out, as: UInt8.self)
+    case (.portable, .int8): portableDepthwise(rows, out, as: Int8.self)
+    default:
+      q8DWConvPixelAVX2(outputChannels: outputChannels, inputChannels: groups, multiplier: groupOutputChannels,
+                        taps: window.taps, input: rows, zeroPoint: inputZeroPoint, blocks: blocks,
+                        blockBytes: blockBytes, output: out, quantization: quantization,
+                        signedIO: inputType == .int8)
+    }
+  }
+
+  private func portableDepthwise<T: QuantizedElement>(
+    _ rows: UnsafePointer<UnsafeRawPointer>, _ out: UnsafeMutableRawPointer, as _: T.Type
+  ) {
+    rows.withMemoryRebound(to: UnsafePointer<T>.self, capacity: window.taps) { typed in
+      q8DWConvPixelPortable(outputChannels: outputChannels, multiplier: groupOutputChannels, taps: window.taps,
+                            input: typed, zeroPoint: inputZeroPoint, blocks: packed.pointer,
+                            blockBytes: blockBytes, output: out.assumingMemoryBound(to: T.self),
+                            quantization: quantization)
+    }
+  }
+
+  private func runGEMM(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
+                       input: UnsafeRawPointer, output: UnsafeMutableRawPointer) throws(Status) {
+    let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
+    defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
+
+    let pixels = batch * height * width
+    let rowLength = groups * paddedChannels
+    let rows = workspace.rows.typed(Int16.self)
+    let chunk = 256
+    parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
+      let first = i * chunk, count = min(chunk, pixels - first)
+      switch inputType {
+      case .uint8:
+        q8ToS16Rows(input.assumingMemoryBound(to: UInt8.self) + first * inputChannels, pixels: count,
+                    groups: groups, channels: groupInputChannels, paddedChannels: paddedChannels,
+                    zeroPoint: inputZeroPoint, output: rows + first * rowLength)
+      case .int8:
+        q8ToS16Rows(input.assumingMemoryBound(to: Int8.self) + first * inputChannels, pixels: count,
+                    groups: groups, channels: groupInputChannels, paddedChannels: paddedChannels,
+                    zeroPoint: inputZeroPoint, output: rows + first * rowLength)
+      }
+    }
+
+    let m = batch * outputSize.height * outputSize.width
+    let taps = window.taps
+    let pairsPerTap = paddedChannels / 2
+    let rowsPerTask = 32
+    let mTasks = (m + rowsPerTask - 1) / rowsPerTask
+    let indirection = UnsafePointer(workspace.indirection.typed(UnsafePointer<Int16>.self))
+    let c = outputChannels
+    parallelFor(groups * mTasks * blocksPerGroup, work: m * c * taps * paddedChannels) { task in
+      let (rest, b) = task.quotientAndRemainder(dividingBy: blocksPerGroup)
+      let (g, mt) = rest.quotientAndRemainder(dividingBy: mTasks)
+      let block = UnsafeRawPointer(packed.pointer + (g * blocksPerGroup + b) * blockBytes)
+      let firstChannel = g * groupOutputChannels + b * 16
+      let columns = min(16, groupOutputChannels - b * 16)
+      var r = mt * rowsPerTask
+      let end = min(m, r + rowsPerTask)
+      while r < end {
+        let tileRows = min(4, end - r)
+        let a = indirection + r * taps
+        let out = output + r * c + firstChannel
+        switch (kernelISA, inputType) {
+        case (.portable, .uint8):
+          qs16IGEMM4x16Portable(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
+                                a: a, aOffset: g * paddedChannels, block: block,
+                                output: out.assumingMemoryBound(to: UInt8.self), outputStride: c,
+                                quantization: quantization)
+        case (.portable, .int8):
+          qs16IGEMM4x16Portable(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
+                                a: a, aOffset: g * paddedChannels, block: block,
+                                output: out.assumingMemoryBound(to: Int8.self), outputStride: c,
+                                quantization: quantization)
+        default:
+          qs16IGEMM4x16AVX2(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
+                            a: a, aOffset: g * paddedChannels, block: block, output: out, outputStride: c,
+                            quantization: quantization, signedOutput: inputType == .int8)
+        }
+        r += 4
+      }
+    }
+  }
+
+  /// The cached workspace if it fits this input shape, else a new one (and the indirection
+  /// buffer built for it). Concurrent runs each get their own.
+  private func takeWorkspace(batch: Int, height: Int, width: Int,
+                             outputSize: (height: Int, width: Int)) throws(Status) -> Workspace {
+    let cached = cachedWorkspace.withLock { w -> Workspace? in
+      let taken = w
+      w = nil
+      return taken
+    }
+    if let cached, cached.batch == batch, cached.height == height, cached.width == width { return cached }
+
+    let rowLength = groups * paddedChannels
+    let pixels = try checkedProduct(batch, height, width)
+    let m = try checkedProduct(batch, outputSize.height, outputSize.width)
+    let taps = window.taps
+    let rowsBuffer = try AlignedBuffer(count: checkedProduct(pixels + 1, rowLength), of: Int16.self)
+    let indirection = try AlignedBuffer(count: checkedProduct(m, taps), of: UnsafePointer<Int16>.self)
+    let rows = rowsBuffer.typed(Int16.self)
+    let zero = UnsafePointer(rows + pixels * rowLength)
+    (rows + pixels * rowLength).initialize(repeating: 0, count: rowLength)
+    let table = indirection.typed(UnsafePointer<Int16>.self)
+    var i = 0
+    for n in 0..<batch {
+      for oy in 0..<outputSize.height {
+        for ox in 0..<outputSize.width {
+          let entry = table + i * taps
+          entry.initialize(repeating: zero, count: taps)
+          window.forEachValidTap(oy: oy, ox: ox, height: height, width: width) { tap, iy, ix in
+            entry[tap] = UnsafePointer(rows + ((n * height + iy) * width + ix) * rowLength)
+          }
+          i += 1
+        }
+      }
+    }
+    return Workspace(batch: batch, height: height, width: width, rows: rowsBuffer, indirection: indirection)
+  }
+}
+
+final class Workspace: @unchecked Sendable {
+  let batch, height, width: Int
+  let rows: AlignedBuffer
+  let indirection: AlignedBuffer
+
+  init(batch: Int, height: Int, width: Int, rows: AlignedBuffer, indirection: AlignedBuffer) {
+    self.batch = batch
+    self.height = height
+    self.width = width
+    self.rows = rows
+    self.indirection = indirection
+  }
+}
+
+// MARK: - C ABI
+
+/// Stores a new operator in `opOut` (retained; `qnnps_operator_delete` releases it).
+func publish(_ op: AnyObject, _ opOut: UnsafeMutablePointer<OpaquePointer?>) {
+  opOut.pointee = OpaquePointer(Unmanaged.passRetained(op).toOpaque())
+}
+
+func operatorObject<T: AnyObject>(_ op: OpaquePointer?, as _: T.Type) throws(Status) -> T {
+  let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(try nonNull(op))).takeUnretainedValue()
+  guard let typed = object as? T else { throw Status.invalidParameter }
+  return typed
+}
+
+@_cdecl("qnnps_convolution2d_nhwc_create")
+public func qnnps_convolution2d_nhwc_create(
+  _ inputDtype: Int32, _ weightDtype: Int32,
+  _ groups: Int, _ groupInputChannels: Int, _ groupOutputChannels: Int,
+  _ kernelHeight: Int, _ kernelWidth: Int, _ strideHeight: Int, _ strideWidth: Int,
+  _ dilationHeight: Int, _ dilationWidth: Int,
+  _ padTop: Int, _ padLeft: Int, _ padBottom: Int, _ padRight: Int,
+  _ inputScale: Float, _ inputZeroPoint: Int32,
+  _ weights: UnsafeRawPointer?, _ weightScales: UnsafePointer<Float>?,
+  _ weightZeroPoints: UnsafePointer<Int32>?, _ bias: UnsafePointer<Int32>?,
+  _ outputScale: Float, _ outputZeroPoint: Int32, _ outputMin: Int32, _ outputMax: Int32,
+  _ opOut: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let opOut = try nonNull(opOut)
+    let inputType = try DType(code: inputDtype)
+    let op = try Convolution2D(
+      inputType: inputType, weightType: DType(code: weightDtype),
+      window: Window2D(kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
+                       dilation: (dilationHeight, dilationWidth),
+                       padding: (padTop, padLeft, padBottom, padRight)),
+      groups: groups, groupInputChannels: groupInputChannels, groupOutputChannels: groupOutputChannels,
+      inputScale: inputScale, inputZeroPoint: inputZeroPoint,
+      weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
+      bias: bias, outputScale: outputScale,
+      output: inputType.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax))
+    publish(op, opOut)
+  }
+}
+
+@_cdecl("qnnps_convolution2d_nhwc_output_size")
+public func qnnps_convolution2d_nhwc_output_size(
+  _ op: OpaquePointer?, _ inputHeight: Int, _ inputWidth: Int,
+  _ outputHeight: UnsafeMutablePointer<Int>?, _ outputWidth: UnsafeMutablePointer<Int>?
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let conv = try operatorObject(op, as: Convolution2D.self)
+    let size = try conv.window.outputSize(height: inputHeight, width: inputWidth)
+    try nonNull(outputHeight).pointee = size.height
+    try nonNull(outputWidth).pointee = size.width
+  }
+}
+
+@_cdecl("qnnps_convolution2d_nhwc_run")
+public func qnnps_convolution2d_nhwc_run(
+  _ op: OpaquePointer?, _ batch: Int, _ inputHeight: Int, _ inputWidth: Int,
+  _ input: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let conv = try operatorObject(op, as: Convolution2D.self)
+    try conv.run(batch: batch, height: inputHeight, width: inputWidth, input: input, output: output)
+  }
+}

@@ -1,0 +1,72 @@
+import QNNPACKKernels
+
+/// Max pooling over NHWC; padding never wins (PyTorch pads with −∞). Keeps the qparams.
+@_cdecl("qnnps_max_pool2d_nhwc")
+public func qnnps_max_pool2d_nhwc(
+  _ dtype: Int32, _ batch: Int, _ inputHeight: Int, _ inputWidth: Int, _ channels: Int,
+  _ kernelHeight: Int, _ kernelWidth: Int, _ strideHeight: Int, _ strideWidth: Int,
+  _ dilationHeight: Int, _ dilationWidth: Int,
+  _ padTop: Int, _ padLeft: Int, _ padBottom: Int, _ padRight: Int,
+  _ outputMin: Int32, _ outputMax: Int32, _ input: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let type = try DType(code: dtype)
+    let window = try Window2D(kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
+                              dilation: (dilationHeight, dilationWidth),
+                              padding: (padTop, padLeft, padBottom, padRight))
+    try window.checkPoolingPadding()
+    try require(batch >= 0 && channels >= 1)
+    _ = try type.output(zeroPoint: type.qmin, min: outputMin, max: outputMax)
+    let size = try window.outputSize(height: inputHeight, width: inputWidth)
+    if batch == 0 { return }
+    _ = try checkedProduct(batch, inputHeight, inputWidth, channels)
+    _ = try checkedProduct(batch, size.height, size.width, channels)
+    let geometry = PoolGeometry(window: window, batch: batch, height: inputHeight, width: inputWidth,
+                                channels: channels, outputSize: size)
+    switch type {
+    case .uint8: maxPool(geometry, try nonNull(input), try nonNull(output), UInt8(outputMin), UInt8(outputMax))
+    case .int8: maxPool(geometry, try nonNull(input), try nonNull(output), Int8(outputMin), Int8(outputMax))
+    }
+  }
+}
+
+private func maxPool<T: QuantizedElement>(
+  _ g: PoolGeometry, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ lo: T, _ hi: T
+) {
+  let out = output.assumingMemoryBound(to: T.self)
+  g.forEachOutputPixel(input.assumingMemoryBound(to: T.self)) { pixel, rows, count in
+    if count == 0 {
+      (out + pixel * g.channels).initialize(repeating: lo, count: g.channels)
+    } else {
+      q8MaxPixel(channels: g.channels, taps: count, input: rows, lo: lo, hi: hi, output: out + pixel * g.channels)
+    }
+  }
+}
+
+/// A pooling window applied to a validated NHWC input.
+struct PoolGeometry {
+  let window: Window2D
+  let batch, height, width, channels: Int
+  let outputSize: (height: Int, width: Int)
+
+  /// Calls `body(outputPixel, rows, count)` with the input rows inside the window, threads
+  /// splitting the output rows.
+  func forEachOutputPixel<T>(
+    _ input: UnsafePointer<T>, _ body: (Int, UnsafePointer<UnsafePointer<T>>, Int) -> Void
+  ) {
+    let (oh, ow) = outputSize
+    parallelFor(batch * oh, work: batch * oh * ow * channels * window.taps) { task in
+      let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
+      withUnsafeTemporaryAllocation(of: UnsafePointer<T>.self, capacity: window.taps) { rows in
+        for ox in 0..<ow {
+          var count = 0
+          window.forEachValidTap(oy: oy, ox: ox, height: height, width: width) { _, iy, ix in
+            rows[count] = input + ((n * height + iy) * width + ix) * channels
+            count += 1
+          }
+          body(task * ow + ox, UnsafePointer(rows.baseAddress!), count)
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An owned, 64-byte aligned allocation. Allocation failure is a status, not a trap.
+final class AlignedBuffer {
+  let pointer: UnsafeMutableRawPointer
+  let byteCount: Int
+
+  init(byteCount: Int) throws(Status) {
+    var p: UnsafeMutableRawPointer?
+    guard posix_memalign(&p, 64, max(byteCount, 64)) == 0, let p else { throw Status.outOfMemory }
+    pointer = p
+    self.byteCount = byteCount
+  }
+
+  convenience init(count: Int, of type: (some Any).Type) throws(Status) {
+    try self.init(byteCount: checkedProduct(count, MemoryLayout.stride(ofValue: type)))
+  }
+
+  func typed<T>(_: T.Type) -> UnsafeMutablePointer<T> { pointer.assumingMemoryBound(to: T.self) }
+
+  deinit { free(pointer) }
+}

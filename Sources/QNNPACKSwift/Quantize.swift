@@ -1,0 +1,125 @@
+import QNNPACKKernels
+
+/// Validated `[outer, channels, inner]` layout with per-channel scales and zero points.
+struct ChannelLayout {
+  let outer, channels, inner: Int
+
+  init(outer: Int, channels: Int, inner: Int, type: DType,
+       scales: UnsafePointer<Float>, zeroPoints: UnsafePointer<Int32>) throws(Status) {
+    try require(outer >= 0 && channels >= 1 && inner >= 0)
+    _ = try checkedProduct(outer, channels, inner, 4)
+    for c in 0..<channels {
+      try checkScale(scales[c])
+      try type.checkZeroPoint(zeroPoints[c])
+    }
+    self.outer = outer
+    self.channels = channels
+    self.inner = inner
+  }
+
+  var isEmpty: Bool { outer == 0 || inner == 0 }
+
+  /// `body(channel, firstElement, count)` over every run of one channel, threads splitting.
+  func forEachRun(_ body: (Int, Int, Int) -> Void) {
+    parallelRows(rows: outer * channels, length: inner) { row, start, count in
+      body(row % channels, row * inner + start, count)
+    }
+  }
+}
+
+@_cdecl("qnnps_quantize")
+public func qnnps_quantize(
+  _ outputDtype: Int32, _ outer: Int, _ channels: Int, _ inner: Int,
+  _ input: UnsafePointer<Float>?, _ scales: UnsafePointer<Float>?, _ zeroPoints: UnsafePointer<Int32>?,
+  _ output: UnsafeMutableRawPointer?
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let type = try DType(code: outputDtype)
+    let scales = try nonNull(scales), zeroPoints = try nonNull(zeroPoints)
+    let layout = try ChannelLayout(outer: outer, channels: channels, inner: inner, type: type,
+                                   scales: scales, zeroPoints: zeroPoints)
+    if layout.isEmpty { return }
+    let input = try nonNull(input), output = try nonNull(output)
+    switch type {
+    case .uint8: quantize(layout, input, scales, zeroPoints, output, UInt8.self)
+    case .int8: quantize(layout, input, scales, zeroPoints, output, Int8.self)
+    }
+  }
+}
+
+private func quantize<T: QuantizedElement>(
+  _ layout: ChannelLayout, _ input: UnsafePointer<Float>, _ scales: UnsafePointer<Float>,
+  _ zeroPoints: UnsafePointer<Int32>, _ output: UnsafeMutableRawPointer, _: T.Type
+) {
+  let y = output.assumingMemoryBound(to: T.self)
+  layout.forEachRun { c, first, count in
+    let q = OutputQuantization(zeroPoint: zeroPoints[c], lo: T.qmin, hi: T.qmax)
+    q8Quantize(count: count, input: input + first, scale: scales[c], quantization: q, output: y + first)
+  }
+}
+
+@_cdecl("qnnps_dequantize")
+public func qnnps_dequantize(
+  _ inputDtype: Int32, _ outer: Int, _ channels: Int, _ inner: Int,
+  _ input: UnsafeRawPointer?, _ scales: UnsafePointer<Float>?, _ zeroPoints: UnsafePointer<Int32>?,
+  _ output: UnsafeMutablePointer<Float>?
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let type = try DType(code: inputDtype)
+    let scales = try nonNull(scales), zeroPoints = try nonNull(zeroPoints)
+    let layout = try ChannelLayout(outer: outer, channels: channels, inner: inner, type: type,
+                                   scales: scales, zeroPoints: zeroPoints)
+    if layout.isEmpty { return }
+    let input = try nonNull(input), output = try nonNull(output)
+    switch type {
+    case .uint8: dequantize(layout, input, scales, zeroPoints, output, UInt8.self)
+    case .int8: dequantize(layout, input, scales, zeroPoints, output, Int8.self)
+    }
+  }
+}
+
+private func dequantize<T: QuantizedElement>(
+  _ layout: ChannelLayout, _ input: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+  _ zeroPoints: UnsafePointer<Int32>, _ output: UnsafeMutablePointer<Float>, _: T.Type
+) {
+  let x = input.assumingMemoryBound(to: T.self)
+  layout.forEachRun { c, first, count in
+    q8Dequantize(count: count, input: x + first, scale: scales[c], zeroPoint: zeroPoints[c], output: output + first)
+  }
+}
+
+@_cdecl("qnnps_requantize")
+public func qnnps_requantize(
+  _ inputDtype: Int32, _ outputDtype: Int32, _ count: Int,
+  _ inputScale: Float, _ inputZeroPoint: Int32, _ outputScale: Float, _ outputZeroPoint: Int32,
+  _ outputMin: Int32, _ outputMax: Int32, _ input: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let inType = try DType(code: inputDtype), outType = try DType(code: outputDtype)
+    try checkScale(inputScale)
+    try checkScale(outputScale)
+    try inType.checkZeroPoint(inputZeroPoint)
+    let q = try outType.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax)
+    let multiplier = try checkMultiplier(inputScale / outputScale)
+    try require(count >= 0)
+    if count == 0 { return }
+    let input = try nonNull(input), output = try nonNull(output)
+    switch (inType, outType) {
+    case (.uint8, .uint8): requantize(count, input, inputZeroPoint, multiplier, q, output, UInt8.self, UInt8.self)
+    case (.uint8, .int8): requantize(count, input, inputZeroPoint, multiplier, q, output, UInt8.self, Int8.self)
+    case (.int8, .uint8): requantize(count, input, inputZeroPoint, multiplier, q, output, Int8.self, UInt8.self)
+    case (.int8, .int8): requantize(count, input, inputZeroPoint, multiplier, q, output, Int8.self, Int8.self)
+    }
+  }
+}
+
+private func requantize<I: QuantizedElement, O: QuantizedElement>(
+  _ count: Int, _ input: UnsafeRawPointer, _ zeroPoint: Int32, _ multiplier: Float,
+  _ q: OutputQuantization, _ output: UnsafeMutableRawPointer, _: I.Type, _: O.Type
+) {
+  let x = input.assumingMemoryBound(to: I.self), y = output.assumingMemoryBound(to: O.self)
+  parallelRows(rows: 1, length: count) { _, start, n in
+    q8Requantize(count: n, input: x + start, zeroPoint: zeroPoint, multiplier: multiplier, quantization: q,
+                 output: y + start)
+  }
+}

@@ -1,0 +1,131 @@
+import CQNNPACKCPUInfo
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Kernel families, lowest first (`enum qnnps_isa`).
+public enum ISA: Int32, Sendable, CaseIterable, Comparable {
+  public static func < (a: ISA, b: ISA) -> Bool { a.rawValue < b.rawValue }
+
+  case portable = 0
+  case avx2 = 1
+  case avx512vnni = 2
+
+  var name: String {
+    switch self {
+    case .portable: "portable"
+    case .avx2: "avx2"
+    case .avx512vnni: "avx512vnni"
+    }
+  }
+
+  /// Whether this CPU can run the family *and* this build has kernels for it.
+  var isSupported: Bool {
+    switch self {
+    case .portable: true
+    case .avx2: cpuFeatures & avx2Required == avx2Required
+    // The AVX-512 VNNI kernels are not written yet; the family is reserved in the ABI.
+    case .avx512vnni: false
+    }
+  }
+}
+
+let cpuFeatures: UInt32 = qnnps_detect_cpu_features()
+private let avx2Required: UInt32 = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4)  // SSE2, SSE4.1, AVX, AVX2
+
+private func initialISA() -> ISA {
+  let best = ISA.allCases.last { $0.isSupported } ?? .portable
+  if let value = getenv("QNNPACK_SWIFT_ISA"),
+     let requested = ISA.allCases.first(where: { $0.name == String(cString: value) }),
+     requested.isSupported, requested.rawValue < best.rawValue {
+    return requested
+  }
+  return best
+}
+
+private let isaSetting = Atomic<Int32>(initialISA().rawValue)
+private let threadSetting = Atomic<Int>(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+/// The family that operators created now use.
+var currentISA: ISA { ISA(rawValue: isaSetting.load(ordering: .relaxed)) ?? .portable }
+var threadCount: Int { threadSetting.load(ordering: .relaxed) }
+
+/// Below this many multiply-accumulates (or element operations) a fork/join costs more
+/// than it saves (Dispatch: ~1 µs hot, 10–17 µs cold).
+let parallelWorkThreshold = 1 << 20
+
+/// Runs `body(i)` for `i` in `0..<count`, split in contiguous ranges over the kernel threads
+/// when `work` is worth it. Every index is computed the same way whatever the split, so
+/// results never depend on the thread count.
+func parallelFor(_ count: Int, work: Int, _ body: (Int) -> Void) {
+  let threads = min(threadCount, count)
+  if threads <= 1 || work < parallelWorkThreshold {
+    for i in 0..<count { body(i) }
+    return
+  }
+  DispatchQueue.concurrentPerform(iterations: threads) { w in
+    for i in (count * w / threads)..<(count * (w + 1) / threads) { body(i) }
+  }
+}
+
+// MARK: - C ABI
+
+@_cdecl("qnnps_cpu_features")
+public func qnnps_cpu_features() -> UInt32 { cpuFeatures }
+
+@_cdecl("qnnps_get_isa")
+public func qnnps_get_isa() -> Int32 { currentISA.rawValue }
+
+@_cdecl("qnnps_best_isa")
+public func qnnps_best_isa() -> Int32 { (ISA.allCases.last { $0.isSupported } ?? .portable).rawValue }
+
+@_cdecl("qnnps_set_isa")
+public func qnnps_set_isa(_ isa: Int32) -> Int32 {
+  abiCall { () throws(Status) in
+    guard let family = ISA(rawValue: isa) else { throw Status.invalidParameter }
+    try require(family.isSupported, .unsupportedHardware)
+    isaSetting.store(isa, ordering: .relaxed)
+  }
+}
+
+private let isaNames: [UnsafePointer<CChar>] = ISA.allCases.map { isa in
+  let s = strdup(isa.name)!
+  return UnsafePointer(s)
+}
+
+@_cdecl("qnnps_isa_name")
+public func qnnps_isa_name(_ isa: Int32) -> UnsafePointer<CChar>? {
+  guard let family = ISA(rawValue: isa) else { return nil }
+  return isaNames[Int(family.rawValue)]
+}
+
+@_cdecl("qnnps_set_num_threads")
+public func qnnps_set_num_threads(_ n: Int) -> Int32 {
+  abiCall { () throws(Status) in
+    try require(n >= 1)
+    threadSetting.store(n, ordering: .relaxed)
+  }
+}
+
+@_cdecl("qnnps_get_num_threads")
+public func qnnps_get_num_threads() -> Int { threadCount }
+
+@_cdecl("qnnps_operator_delete")
+public func qnnps_operator_delete(_ op: OpaquePointer?) -> Int32 {
+  if let op { Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(op)).release() }
+  return Status.success.rawValue
+}
+
+/// `parallelFor` over `rows` rows of `length` elements, each row cut in chunks, for
+/// elementwise kernels: `body(row, start, count)`.
+func parallelRows(rows: Int, length: Int, _ body: (_ row: Int, _ start: Int, _ count: Int) -> Void) {
+  let chunk = 1 << 16
+  let perRow = (length + chunk - 1) / chunk
+  parallelFor(rows * perRow, work: rows * length) { task in
+    let (row, c) = task.quotientAndRemainder(dividingBy: perRow)
+    let start = c * chunk
+    body(row, start, min(chunk, length - start))
+  }
+}
