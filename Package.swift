@@ -4,7 +4,7 @@ import PackageDescription
 // Per-ISA kernel targets get their ISA flags; everything else builds for the baseline CPU,
 // so nothing runs an instruction the CPU lacks unless the runtime dispatch chose that target.
 let avx2Flags = ["-Xcc", "-mavx2", "-Xcc", "-mssse3", "-Xcc", "-msse4.1", "-Xcc", "-mpopcnt"]
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"])]
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
   name: "qnnpack_swift",
@@ -18,7 +18,7 @@ let package = Package(
     // Portable kernels and the packed-weight layout shared by every ISA.
     .target(name: "QNNPACKKernels", swiftSettings: fast),
     .target(name: "QNNPACKAVX2", dependencies: ["QNNPACKKernels"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"] + avx2Flags)]),
+            swiftSettings: fast + [.unsafeFlags(avx2Flags)]),
     // Operators, validation, dispatch, threads and the C ABI (include/qnnpack_swift.h).
     .target(name: "QNNPACKSwift", dependencies: ["CQNNPACKCPUInfo", "QNNPACKKernels", "QNNPACKAVX2"],
             swiftSettings: fast),

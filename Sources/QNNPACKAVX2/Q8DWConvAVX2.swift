@@ -12,10 +12,14 @@ public func q8DWConvPixelAVX2(
   blocks: UnsafeRawPointer, blockBytes: Int, output: UnsafeMutableRawPointer,
   quantization: OutputQuantization, signedIO: Bool
 ) {
-  if signedIO {
-    dwPixel(true, outputChannels, inputChannels, multiplier, taps, input, zeroPoint, blocks, blockBytes, output, quantization)
-  } else {
-    dwPixel(false, outputChannels, inputChannels, multiplier, taps, input, zeroPoint, blocks, blockBytes, output, quantization)
+  // Constant tap counts of the common 3×3 and 5×5 windows unroll the tap loop completely.
+  switch (signedIO, taps) {
+  case (false, 9): dwPixel(false, outputChannels, inputChannels, multiplier, 9, input, zeroPoint, blocks, blockBytes, output, quantization)
+  case (true, 9): dwPixel(true, outputChannels, inputChannels, multiplier, 9, input, zeroPoint, blocks, blockBytes, output, quantization)
+  case (false, 25): dwPixel(false, outputChannels, inputChannels, multiplier, 25, input, zeroPoint, blocks, blockBytes, output, quantization)
+  case (true, 25): dwPixel(true, outputChannels, inputChannels, multiplier, 25, input, zeroPoint, blocks, blockBytes, output, quantization)
+  case (false, _): dwPixel(false, outputChannels, inputChannels, multiplier, taps, input, zeroPoint, blocks, blockBytes, output, quantization)
+  case (true, _): dwPixel(true, outputChannels, inputChannels, multiplier, taps, input, zeroPoint, blocks, blockBytes, output, quantization)
   }
 }
 

@@ -1,0 +1,120 @@
+import XCTest
+import QNNPACKAVX2
+import QNNPACKKernels
+@testable import QNNPACKSwift
+
+final class KernelTests: XCTestCase {
+  func testRoundToNearestEvenMatchesRint() {
+    var values: [Float] = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, 254.5, -509.5, 1e-30, 0]
+    var rng = SeededGenerator(seed: 1)
+    for _ in 0..<10_000 { values.append(Float.random(in: -600...600, using: &rng)) }
+    for v in values {
+      XCTAssertEqual(roundToNearestEven(v), Int32(v.rounded(.toNearestOrEven)), "\(v)")
+    }
+  }
+
+  func testOutputQuantizationClampsHugeValues() {
+    let q = OutputQuantization(zeroPoint: 3, lo: 0, hi: 255)
+    XCTAssertEqual(q.quantize(1e30), 255)
+    XCTAssertEqual(q.quantize(-1e30), 0)
+    XCTAssertEqual(q.quantize(.infinity), 255)
+    XCTAssertEqual(q.quantize(2.5), 5)
+  }
+
+  /// Both GEMM microkernels against a direct sum, over every row and column remainder.
+  func testGEMMKernelsMatchReference() {
+    var rng = SeededGenerator(seed: 2)
+    for rows in 1...4 {
+      for columns in [1, 3, 8, 15, 16] {
+        for (taps, channels) in [(1, 1), (1, 7), (9, 3), (2, 16)] {
+          let padded = (channels + 1) & ~1
+          let k = taps * channels
+          let w = (0..<(columns * k)).map { _ in Int16.random(in: -255...255, using: &rng) }
+          let bias = (0..<columns).map { _ in Int32.random(in: -10_000...10_000, using: &rng) }
+          let mult = (0..<columns).map { _ in Float.random(in: 0.0005...0.01, using: &rng) }
+          let block = UnsafeMutableRawPointer.allocate(byteCount: PackedWeights.blockBytes(pairs: taps * padded / 2), alignment: 64)
+          defer { block.deallocate() }
+          packWeightBlock(block, channels: columns, reduction: taps * padded,
+                          weight: { c, kk in
+                            let (t, ic) = kk.quotientAndRemainder(dividingBy: padded)
+                            return ic < channels ? w[c * k + t * channels + ic] : 0
+                          },
+                          bias: { bias[$0] }, multiplier: { mult[$0] })
+          // Each (row, tap) gets its own int16 row of x − zp.
+          var data = (0..<(rows * taps * padded)).map { i in i % padded < channels ? Int16.random(in: -255...255, using: &rng) : 0 }
+          data.withUnsafeMutableBufferPointer { a in
+            var pointers = (0..<(rows * taps)).map { UnsafePointer(a.baseAddress! + $0 * padded) }
+            let q = OutputQuantization(zeroPoint: 7, lo: 0, hi: 255)
+            var expected = [UInt8](repeating: 0, count: rows * columns)
+            for r in 0..<rows {
+              for c in 0..<columns {
+                var acc = Int64(bias[c])
+                for t in 0..<taps {
+                  for ic in 0..<channels { acc += Int64(a[(r * taps + t) * padded + ic]) * Int64(w[c * k + t * channels + ic]) }
+                }
+                expected[r * columns + c] = UInt8(referenceRequantize(acc, multiplier: mult[c], zeroPoint: 7, lo: 0, hi: 255))
+              }
+            }
+            var portable = [UInt8](repeating: 0, count: rows * columns)
+            qs16IGEMM4x16Portable(rows: rows, columns: columns, taps: taps, pairsPerTap: padded / 2, a: &pointers,
+                                  aOffset: 0, block: block, output: &portable, outputStride: columns, quantization: q)
+            XCTAssertEqual(portable, expected, "portable rows \(rows) columns \(columns) taps \(taps) channels \(channels)")
+            if avx2Available {
+              var vector = [UInt8](repeating: 0, count: rows * columns)
+              vector.withUnsafeMutableBytes { out in
+                qs16IGEMM4x16AVX2(rows: rows, columns: columns, taps: taps, pairsPerTap: padded / 2, a: &pointers,
+                                  aOffset: 0, block: block, output: out.baseAddress!, outputStride: columns,
+                                  quantization: q, signedOutput: false)
+              }
+              XCTAssertEqual(vector, expected, "avx2 rows \(rows) columns \(columns) taps \(taps) channels \(channels)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Both depthwise pixel kernels against a direct sum, with multipliers and channel tails.
+  func testDepthwiseKernelsMatchReference() {
+    var rng = SeededGenerator(seed: 3)
+    for (channels, multiplier, taps) in [(16, 1, 9), (40, 1, 9), (5, 2, 25), (17, 3, 4), (1, 1, 1)] {
+      let outputChannels = channels * multiplier
+      let w = (0..<(outputChannels * taps)).map { _ in Int16.random(in: -255...255, using: &rng) }
+      let mult = (0..<outputChannels).map { _ in Float.random(in: 0.001...0.02, using: &rng) }
+      let blockBytes = PackedWeights.blockBytes(pairs: (taps + 1) / 2)
+      let blocks = (outputChannels + 15) / 16
+      let packed = UnsafeMutableRawPointer.allocate(byteCount: blocks * blockBytes, alignment: 64)
+      defer { packed.deallocate() }
+      for b in 0..<blocks {
+        packWeightBlock(packed + b * blockBytes, channels: min(16, outputChannels - b * 16), reduction: taps,
+                        weight: { c, t in w[(b * 16 + c) * taps + t] }, bias: { _ in 100 }, multiplier: { mult[b * 16 + $0] })
+      }
+      let zp: Int32 = 120
+      var inputs = (0..<(taps * channels)).map { _ in Int8.random(in: -128...127, using: &rng) }
+      inputs.withUnsafeMutableBufferPointer { x in
+        var rows = (0..<taps).map { UnsafePointer(x.baseAddress! + $0 * channels) }
+        var raw = rows.map { UnsafeRawPointer($0) }
+        let q = OutputQuantization(zeroPoint: -3, lo: -128, hi: 100)
+        var expected = [Int8](repeating: 0, count: outputChannels)
+        for oc in 0..<outputChannels {
+          var acc: Int64 = 100
+          for t in 0..<taps { acc += Int64(Int32(x[t * channels + oc / multiplier]) - zp) * Int64(w[oc * taps + t]) }
+          expected[oc] = Int8(referenceRequantize(acc, multiplier: mult[oc], zeroPoint: -3, lo: -128, hi: 100))
+        }
+        var portable = [Int8](repeating: 0, count: outputChannels)
+        q8DWConvPixelPortable(outputChannels: outputChannels, multiplier: multiplier, taps: taps, input: &rows,
+                              zeroPoint: zp, blocks: packed, blockBytes: blockBytes, output: &portable, quantization: q)
+        XCTAssertEqual(portable, expected, "portable \(channels)×\(multiplier), \(taps) taps")
+        if avx2Available {
+          var vector = [Int8](repeating: 0, count: outputChannels)
+          vector.withUnsafeMutableBytes { out in
+            q8DWConvPixelAVX2(outputChannels: outputChannels, inputChannels: channels, multiplier: multiplier, taps: taps,
+                              input: &raw, zeroPoint: zp, blocks: packed, blockBytes: blockBytes,
+                              output: out.baseAddress!, quantization: q, signedIO: true)
+          }
+          XCTAssertEqual(vector, expected, "avx2 \(channels)×\(multiplier), \(taps) taps")
+        }
+      }
+    }
+  }
+}
