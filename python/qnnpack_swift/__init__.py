@@ -1,0 +1,56 @@
+"""qnnpack_swift — QNNPACK-style quantized neural-network operators (Swift kernels) for NumPy.
+
+Conventions (API.md §1):
+
+- Activations are NHWC ``[N, H, W, C]``; fully connected inputs ``[..., K]``.
+- Convolution weights are OHWI ``[C_out, KH, KW, C_in / groups]`` (from PyTorch:
+  ``w.transpose(0, 2, 3, 1)``); fully connected weights ``[C_out, K]``.
+- Quantized arrays are uint8 or int8 NumPy arrays; the activation dtype is the output
+  dtype. uint8 activations take uint8 or int8 weights, int8 activations int8 weights.
+- Quantization parameters are keyword arguments: ``input_scale``, ``input_zero_point``,
+  ``output_scale``, ``output_zero_point`` (``a_*`` / ``b_*`` for binary operators);
+  weight scales and zero points are scalars or length-``C_out`` arrays (per channel).
+- ``output_min`` / ``output_max`` clamp in the quantized domain (fused ReLU / ReLU6).
+- Every function returning an array accepts ``out=``; inputs are never modified.
+- Wrong dtype → TypeError; wrong shape or value → ValueError naming the parameter.
+- Weighted operators also exist as prepacked classes (``Conv2d``, ``Linear``): create once,
+  call many times.
+"""
+try:
+    from . import _native  # noqa: F401  (the compiled extension)
+except ImportError as error:  # pragma: no cover
+    raise ImportError("qnnpack_swift._native is not built; install the package with "
+                      "`pip install .` (it builds the Swift library and the extension)") from error
+
+from .conv2d import Conv2d, conv2d
+from .elementwise import add, clamp
+from .linear import Linear, linear
+from .pooling import avg_pool2d, global_avg_pool2d, max_pool2d
+from .quantization import choose_qparams, dequantize, quantize, requantize
+from .runtime import (cpu_features, get_kernel_family, get_num_threads, operators,
+                      set_kernel_family, set_num_threads)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Conv2d",
+    "Linear",
+    "__version__",
+    "add",
+    "avg_pool2d",
+    "choose_qparams",
+    "clamp",
+    "conv2d",
+    "cpu_features",
+    "dequantize",
+    "get_kernel_family",
+    "get_num_threads",
+    "global_avg_pool2d",
+    "linear",
+    "max_pool2d",
+    "operators",
+    "quantize",
+    "requantize",
+    "set_kernel_family",
+    "set_num_threads",
+]

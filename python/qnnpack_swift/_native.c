@@ -1,0 +1,851 @@
+/*
+ * qnnpack_swift._native — thin CPython wrappers over the C ABI of libQNNPACKSwift.so
+ * (include/qnnpack_swift.h).
+ *
+ * The Python layer (the other modules of the package) validates and converts the user's
+ * arguments; this module checks again everything that decides which memory the library
+ * reads or writes: every array's dtype, rank, C-contiguity, alignment, byte order and
+ * size against the shape parameters, outputs writeable and not overlapping an input.
+ * Nothing that reaches a qnnps_* call can make it read or write out of bounds.
+ * The GIL is released around every qnnps_* call; each status maps to an exception.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#ifndef NPY_NO_DEPRECATED_API
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#endif
+#include <numpy/arrayobject.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "qnnpack_swift.h"
+
+#define CAPSULE_NAME "qnnpack_swift._native.operator"
+
+enum op_kind { OP_CONVOLUTION = 0, OP_FULLY_CONNECTED = 1 };
+
+/* What a capsule holds: the operator and what its run needs to check the arrays. */
+typedef struct {
+  qnnps_operator_t op;
+  int kind;
+  int input_dtype;
+  size_t input_channels;  /* groups * group_input_channels, or K */
+  size_t output_channels; /* C_out */
+} native_op;
+
+/* ---- errors ------------------------------------------------------------------- */
+
+/* Sets the exception for a failed status; returns 0 on success, -1 otherwise. */
+static int check_status(int32_t status, const char* fn, const char* call) {
+  if (status == qnnps_status_success) return 0;
+  const struct {
+    int32_t status;
+    PyObject* type;
+    const char* what;
+  } errors[] = {
+      {qnnps_status_invalid_parameter, PyExc_ValueError, "rejected a parameter"},
+      {qnnps_status_unsupported_parameter, PyExc_NotImplementedError,
+       "does not support these parameters"},
+      {qnnps_status_out_of_memory, PyExc_MemoryError, "ran out of memory"},
+      {qnnps_status_unsupported_hardware, PyExc_RuntimeError,
+       "needs a kernel family this CPU cannot run"},
+  };
+  static const char* names[] = {"success", "invalid_parameter", "unsupported_parameter",
+                                "out_of_memory", "unsupported_hardware"};
+  for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
+    if (errors[i].status == status) {
+      PyErr_Format(errors[i].type, "%s: %s %s (%s)", fn, call, errors[i].what, names[status]);
+      return -1;
+    }
+  }
+  PyErr_Format(PyExc_RuntimeError, "%s: %s returned unknown status %d", fn, call, (int)status);
+  return -1;
+}
+
+/* Evaluates the library call `call` into `result` with the GIL released. */
+#define WITHOUT_GIL(result, call) \
+  do {                            \
+    Py_BEGIN_ALLOW_THREADS        \
+    result = (call);              \
+    Py_END_ALLOW_THREADS          \
+  } while (0)
+
+/* Calls `function(...)` with the GIL released; on failure raises (naming the wrapper `fn`)
+   and returns NULL from the calling wrapper. */
+#define CALL_OR_RAISE(fn, function, ...)                       \
+  do {                                                         \
+    int32_t status_;                                           \
+    WITHOUT_GIL(status_, function(__VA_ARGS__));               \
+    if (check_status(status_, fn, #function) < 0) return NULL; \
+  } while (0)
+
+/* The data pointer of an object already checked to be an ndarray. */
+#define DATA(obj) PyArray_DATA((PyArrayObject*)(obj))
+
+/* ---- array checks ---------------------------------------------------------------- */
+
+/* The qnnps_dtype of a uint8/int8 array, or -1. */
+static int qdtype_of(PyArrayObject* a) {
+  switch (PyArray_TYPE(a)) {
+    case NPY_UINT8: return QNNPS_DTYPE_UINT8;
+    case NPY_INT8: return QNNPS_DTYPE_INT8;
+    default: return -1;
+  }
+}
+
+static const char* qdtype_name(int dtype) {
+  return dtype == QNNPS_DTYPE_INT8 ? "int8" : "uint8";
+}
+
+/*
+ * Checks that `obj` is an ndarray the library may use as a raw buffer: C-contiguous,
+ * aligned, native byte order, writeable when `writeable`. `typenum` is the required NumPy
+ * type, or -1 for "uint8 or int8". Returns the array (borrowed) or NULL with TypeError /
+ * ValueError set.
+ */
+static PyArrayObject* buffer_arg(PyObject* obj, const char* fn, const char* name, int typenum,
+                                 int writeable) {
+  if (!PyArray_Check(obj)) {
+    PyErr_Format(PyExc_TypeError, "%s: %s must be a numpy.ndarray", fn, name);
+    return NULL;
+  }
+  PyArrayObject* a = (PyArrayObject*)obj;
+  if (typenum < 0 ? qdtype_of(a) < 0 : PyArray_TYPE(a) != typenum) {
+    PyArray_Descr* want = typenum < 0 ? NULL : PyArray_DescrFromType(typenum);
+    PyErr_Format(PyExc_TypeError, "%s: %s must have dtype %s", fn, name,
+                 want ? want->typeobj->tp_name : "uint8 or int8");
+    Py_XDECREF(want);
+    return NULL;
+  }
+  if (!PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a)) {
+    PyErr_Format(PyExc_ValueError, "%s: %s must be C-contiguous, aligned and in native byte order",
+                 fn, name);
+    return NULL;
+  }
+  if (writeable && !PyArray_ISWRITEABLE(a)) {
+    PyErr_Format(PyExc_ValueError, "%s: %s must be writeable", fn, name);
+    return NULL;
+  }
+  return a;
+}
+
+/* Checks that `a` has exactly the given shape. */
+static int check_shape(PyArrayObject* a, const char* fn, const char* name, int ndim,
+                       const size_t* shape) {
+  int ok = PyArray_NDIM(a) == ndim;
+  for (int i = 0; ok && i < ndim; i++) ok = (size_t)PyArray_DIM(a, i) == shape[i];
+  if (ok) return 0;
+  PyObject* want = PyTuple_New(ndim);
+  if (want == NULL) return -1;
+  for (int i = 0; i < ndim; i++) PyTuple_SET_ITEM(want, i, PyLong_FromSize_t(shape[i]));
+  PyObject* got = PyObject_GetAttrString((PyObject*)a, "shape");
+  PyErr_Format(PyExc_ValueError, "%s: %s must have shape %R, got %R", fn, name, want, got);
+  Py_DECREF(want);
+  Py_XDECREF(got);
+  return -1;
+}
+
+/* Checks that the 1-D array `a` (float32 or int32 per typenum) has `length` elements. */
+static PyArrayObject* vector_arg(PyObject* obj, const char* fn, const char* name, int typenum,
+                                 size_t length) {
+  PyArrayObject* a = buffer_arg(obj, fn, name, typenum, 0);
+  if (a == NULL || check_shape(a, fn, name, 1, &length) < 0) return NULL;
+  return a;
+}
+
+/* The output must not share memory with an input: the library never writes into inputs. */
+static int check_no_overlap(PyArrayObject* out, PyArrayObject* in, const char* fn) {
+  const char* o = PyArray_BYTES(out);
+  const char* i = PyArray_BYTES(in);
+  npy_intp on = PyArray_NBYTES(out), inn = PyArray_NBYTES(in);
+  if (on > 0 && inn > 0 && o < i + inn && i < o + on) {
+    PyErr_Format(PyExc_ValueError, "%s: the output overlaps an input", fn);
+    return -1;
+  }
+  return 0;
+}
+
+/* Parses a non-negative Py_ssize_t argument list into size_t values. */
+static int to_sizes(const Py_ssize_t* in, size_t* out, int count, const char* fn) {
+  for (int i = 0; i < count; i++) {
+    if (in[i] < 0) {
+      PyErr_Format(PyExc_ValueError, "%s: sizes must be non-negative", fn);
+      return -1;
+    }
+    out[i] = (size_t)in[i];
+  }
+  return 0;
+}
+
+static int mul_size(size_t a, size_t b, size_t* r, const char* fn) {
+  if (b != 0 && a > SIZE_MAX / b) {
+    PyErr_Format(PyExc_ValueError, "%s: sizes overflow", fn);
+    return -1;
+  }
+  *r = a * b;
+  return 0;
+}
+
+static int check_input_dtype_code(int dtype, const char* fn) {
+  if (dtype != QNNPS_DTYPE_UINT8 && dtype != QNNPS_DTYPE_INT8) {
+    PyErr_Format(PyExc_ValueError, "%s: input_dtype must be 0 (uint8) or 1 (int8)", fn);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- operators with weights (capsules) ------------------------------------------------ */
+
+static void capsule_destructor(PyObject* capsule) {
+  native_op* n = (native_op*)PyCapsule_GetPointer(capsule, CAPSULE_NAME);
+  if (n == NULL) {
+    PyErr_Clear();
+    return;
+  }
+  qnnps_operator_delete(n->op);
+  PyMem_Free(n);
+}
+
+static PyObject* wrap_operator(qnnps_operator_t op, int kind, int input_dtype,
+                               size_t input_channels, size_t output_channels) {
+  native_op* n = (native_op*)PyMem_Malloc(sizeof(native_op));
+  if (n == NULL) {
+    qnnps_operator_delete(op);
+    return PyErr_NoMemory();
+  }
+  n->op = op;
+  n->kind = kind;
+  n->input_dtype = input_dtype;
+  n->input_channels = input_channels;
+  n->output_channels = output_channels;
+  PyObject* capsule = PyCapsule_New(n, CAPSULE_NAME, capsule_destructor);
+  if (capsule == NULL) {
+    qnnps_operator_delete(op);
+    PyMem_Free(n);
+  }
+  return capsule;
+}
+
+/* The capsule of a freshly created operator, or NULL with the exception of a failed create. */
+static PyObject* created_operator(int32_t status, qnnps_operator_t op, const char* fn,
+                                  const char* call, int kind, int input_dtype,
+                                  size_t input_channels, size_t output_channels) {
+  if (check_status(status, fn, call) < 0) {
+    qnnps_operator_delete(op);
+    return NULL;
+  }
+  return wrap_operator(op, kind, input_dtype, input_channels, output_channels);
+}
+
+static native_op* unwrap_operator(PyObject* capsule, int kind, const char* fn) {
+  native_op* n = PyCapsule_IsValid(capsule, CAPSULE_NAME)
+                     ? (native_op*)PyCapsule_GetPointer(capsule, CAPSULE_NAME) : NULL;
+  if (n == NULL || n->kind != kind) {
+    PyErr_Clear();
+    PyErr_Format(PyExc_TypeError, "%s: expected a %s operator capsule", fn,
+                 kind == OP_CONVOLUTION ? "convolution" : "fully connected");
+    return NULL;
+  }
+  return n;
+}
+
+/*
+ * Checks the weights of a create (shape `shape[ndim]`, uint8 or int8) and the per-output-channel
+ * arrays: weight_scales (float32), weight_zero_points (int32) and bias (int32 or None), each
+ * of shape[0] elements. Returns the weights array or NULL.
+ */
+static PyArrayObject* weights_arg(PyObject* weights_obj, const char* fn, int ndim,
+                                  const size_t* shape, PyObject* scales, PyObject* zero_points,
+                                  PyObject* bias) {
+  PyArrayObject* weights = buffer_arg(weights_obj, fn, "weights", -1, 0);
+  if (weights == NULL || check_shape(weights, fn, "weights", ndim, shape) < 0 ||
+      vector_arg(scales, fn, "weight_scales", NPY_FLOAT32, shape[0]) == NULL ||
+      vector_arg(zero_points, fn, "weight_zero_points", NPY_INT32, shape[0]) == NULL ||
+      (bias != Py_None && vector_arg(bias, fn, "bias", NPY_INT32, shape[0]) == NULL))
+    return NULL;
+  return weights;
+}
+
+static const int32_t* bias_data(PyObject* bias) {
+  return bias == Py_None ? NULL : (const int32_t*)DATA(bias);
+}
+
+/* The arguments shared by the create functions:
+   (input_dtype, sizes, input_scale, input_zero_point, weights, weight_scales,
+    weight_zero_points, bias, output_scale, output_zero_point, output_min, output_max). */
+typedef struct {
+  int input_dtype, input_zero_point, output_zero_point, output_min, output_max;
+  float input_scale, output_scale;
+  PyObject *weights, *scales, *zero_points, *bias;
+  size_t sizes[13];
+} create_args;
+
+/* Parses create arguments whose `sizes` is a tuple of `count` non-negative ints. */
+static int parse_create_args(PyObject* args, const char* fn, Py_ssize_t count, create_args* a) {
+  PyObject* sizes;
+  if (!PyArg_ParseTuple(args, "iO!fiOOOOfiii", &a->input_dtype, &PyTuple_Type, &sizes,
+                        &a->input_scale, &a->input_zero_point, &a->weights, &a->scales,
+                        &a->zero_points, &a->bias, &a->output_scale, &a->output_zero_point,
+                        &a->output_min, &a->output_max) ||
+      check_input_dtype_code(a->input_dtype, fn) < 0)
+    return -1;
+  if (PyTuple_GET_SIZE(sizes) != count) {
+    PyErr_Format(PyExc_ValueError, "%s: sizes must be a tuple of %zd ints", fn, count);
+    return -1;
+  }
+  Py_ssize_t values[13];
+  for (Py_ssize_t i = 0; i < count; i++) {
+    values[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, i));
+    if (values[i] == -1 && PyErr_Occurred()) return -1;
+  }
+  return to_sizes(values, a->sizes, (int)count, fn);
+}
+
+static PyObject* py_conv2d_create(PyObject* self, PyObject* args) {
+  const char* fn = "conv2d_create";
+  create_args a;
+  size_t cout, cin;
+  if (parse_create_args(args, fn, 13, &a) < 0) return NULL;
+  const size_t* s = a.sizes;
+  const size_t groups = s[0], gic = s[1], goc = s[2], kh = s[3], kw = s[4];
+  if (mul_size(groups, goc, &cout, fn) < 0 || mul_size(groups, gic, &cin, fn) < 0) return NULL;
+  const size_t wshape[4] = {cout, kh, kw, gic};
+  PyArrayObject* weights = weights_arg(a.weights, fn, 4, wshape, a.scales, a.zero_points, a.bias);
+  if (weights == NULL) return NULL;
+  qnnps_operator_t op = NULL;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_convolution2d_nhwc_create(
+      a.input_dtype, qdtype_of(weights), groups, gic, goc, kh, kw, s[5], s[6], s[7], s[8], s[9],
+      s[10], s[11], s[12], a.input_scale, a.input_zero_point, DATA(weights), DATA(a.scales),
+      DATA(a.zero_points), bias_data(a.bias), a.output_scale, a.output_zero_point, a.output_min,
+      a.output_max, &op));
+  return created_operator(status, op, fn, "qnnps_convolution2d_nhwc_create", OP_CONVOLUTION,
+                          a.input_dtype, cin, cout);
+}
+
+/* Output size of a convolution operator for an input size; -1 with ValueError if too small. */
+static int conv_output_size(native_op* n, size_t h, size_t w, size_t* oh, size_t* ow,
+                            const char* fn) {
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_convolution2d_nhwc_output_size(n->op, h, w, oh, ow));
+  if (status == qnnps_status_invalid_parameter) {
+    PyErr_Format(PyExc_ValueError, "%s: input of size %zux%zu is empty or smaller than the "
+                 "dilated kernel after padding", fn, h, w);
+    return -1;
+  }
+  return check_status(status, fn, "qnnps_convolution2d_nhwc_output_size");
+}
+
+static PyObject* py_conv2d_output_size(PyObject* self, PyObject* args) {
+  const char* fn = "conv2d_output_size";
+  PyObject* capsule;
+  Py_ssize_t hw[2];
+  if (!PyArg_ParseTuple(args, "Onn:conv2d_output_size", &capsule, &hw[0], &hw[1])) return NULL;
+  native_op* n = unwrap_operator(capsule, OP_CONVOLUTION, fn);
+  size_t s[2], oh, ow;
+  if (n == NULL || to_sizes(hw, s, 2, fn) < 0 || conv_output_size(n, s[0], s[1], &oh, &ow, fn) < 0)
+    return NULL;
+  return Py_BuildValue("(nn)", (Py_ssize_t)oh, (Py_ssize_t)ow);
+}
+
+/* Checks the activation array of a run against the operator's dtype and rank. */
+static PyArrayObject* activation_arg(PyObject* obj, native_op* n, const char* fn, const char* name,
+                                     int ndim, int writeable) {
+  PyArrayObject* a = buffer_arg(obj, fn, name, -1, writeable);
+  if (a == NULL) return NULL;
+  if (qdtype_of(a) != n->input_dtype) {
+    PyErr_Format(PyExc_TypeError, "%s: %s must have dtype %s (the operator's input dtype)", fn,
+                 name, qdtype_name(n->input_dtype));
+    return NULL;
+  }
+  if (PyArray_NDIM(a) != ndim) {
+    PyErr_Format(PyExc_ValueError, "%s: %s must be %d-D", fn, name, ndim);
+    return NULL;
+  }
+  return a;
+}
+
+static PyObject* py_conv2d_run(PyObject* self, PyObject* args) {
+  const char* fn = "conv2d_run";
+  PyObject *capsule, *input_obj, *output_obj;
+  if (!PyArg_ParseTuple(args, "OOO:conv2d_run", &capsule, &input_obj, &output_obj)) return NULL;
+  native_op* n = unwrap_operator(capsule, OP_CONVOLUTION, fn);
+  if (n == NULL) return NULL;
+  PyArrayObject* input = activation_arg(input_obj, n, fn, "input", 4, 0);
+  PyArrayObject* output = input ? activation_arg(output_obj, n, fn, "output", 4, 1) : NULL;
+  if (output == NULL) return NULL;
+  const size_t batch = PyArray_DIM(input, 0), h = PyArray_DIM(input, 1), w = PyArray_DIM(input, 2);
+  if ((size_t)PyArray_DIM(input, 3) != n->input_channels) {
+    PyErr_Format(PyExc_ValueError, "%s: input must have %zu channels, got %zd", fn,
+                 n->input_channels, (Py_ssize_t)PyArray_DIM(input, 3));
+    return NULL;
+  }
+  size_t oh, ow;
+  if (conv_output_size(n, h, w, &oh, &ow, fn) < 0) return NULL;
+  const size_t oshape[4] = {batch, oh, ow, n->output_channels};
+  if (check_shape(output, fn, "output", 4, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
+    return NULL;
+  CALL_OR_RAISE(fn, qnnps_convolution2d_nhwc_run, n->op, batch, h, w, DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+static PyObject* py_fully_connected_create(PyObject* self, PyObject* args) {
+  const char* fn = "fully_connected_create";
+  create_args a;
+  if (parse_create_args(args, fn, 2, &a) < 0) return NULL;
+  const size_t k = a.sizes[0], cout = a.sizes[1];
+  const size_t wshape[2] = {cout, k};
+  PyArrayObject* weights = weights_arg(a.weights, fn, 2, wshape, a.scales, a.zero_points, a.bias);
+  if (weights == NULL) return NULL;
+  qnnps_operator_t op = NULL;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_fully_connected_create(
+      a.input_dtype, qdtype_of(weights), k, cout, a.input_scale, a.input_zero_point,
+      DATA(weights), DATA(a.scales), DATA(a.zero_points), bias_data(a.bias), a.output_scale,
+      a.output_zero_point, a.output_min, a.output_max, &op));
+  return created_operator(status, op, fn, "qnnps_fully_connected_create", OP_FULLY_CONNECTED,
+                          a.input_dtype, k, cout);
+}
+
+static PyObject* py_fully_connected_run(PyObject* self, PyObject* args) {
+  const char* fn = "fully_connected_run";
+  PyObject *capsule, *input_obj, *output_obj;
+  if (!PyArg_ParseTuple(args, "OOO:fully_connected_run", &capsule, &input_obj, &output_obj))
+    return NULL;
+  native_op* n = unwrap_operator(capsule, OP_FULLY_CONNECTED, fn);
+  if (n == NULL) return NULL;
+  PyArrayObject* input = activation_arg(input_obj, n, fn, "input", 2, 0);
+  PyArrayObject* output = input ? activation_arg(output_obj, n, fn, "output", 2, 1) : NULL;
+  if (output == NULL) return NULL;
+  const size_t batch = PyArray_DIM(input, 0);
+  const size_t ishape[2] = {batch, n->input_channels}, oshape[2] = {batch, n->output_channels};
+  if (check_shape(input, fn, "input", 2, ishape) < 0 ||
+      check_shape(output, fn, "output", 2, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
+    return NULL;
+  if (batch == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_fully_connected_run, n->op, batch, DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+/* ---- pooling ------------------------------------------------------------------------ */
+
+/*
+ * Checks an NHWC pooling input/output pair against the window parameters
+ * w = {kh, kw, sh, sw, dh, dw, pt, pl, pb, pr}; returns the input dims in dims[4].
+ */
+static int check_pool_arrays(PyObject* input_obj, PyObject* output_obj, const size_t* w,
+                             const char* fn, PyArrayObject** input, PyArrayObject** output,
+                             size_t* dims) {
+  *input = buffer_arg(input_obj, fn, "input", -1, 0);
+  if (*input == NULL) return -1;
+  *output = buffer_arg(output_obj, fn, "output", PyArray_TYPE(*input), 1);
+  if (*output == NULL) return -1;
+  if (PyArray_NDIM(*input) != 4) {
+    PyErr_Format(PyExc_ValueError, "%s: input must be 4-D (NHWC)", fn);
+    return -1;
+  }
+  for (int i = 0; i < 4; i++) dims[i] = PyArray_DIM(*input, i);
+  for (int i = 0; i < 6; i++) {
+    if (w[i] == 0) {
+      PyErr_Format(PyExc_ValueError, "%s: kernel size, stride and dilation must be >= 1", fn);
+      return -1;
+    }
+  }
+  if (dims[1] == 0 || dims[2] == 0 || dims[3] == 0) {
+    PyErr_Format(PyExc_ValueError, "%s: input height, width and channels must be >= 1", fn);
+    return -1;
+  }
+  size_t out[2];
+  for (int a = 0; a < 2; a++) {
+    size_t eff, padded = dims[1 + a] + w[6 + a] + w[8 + a];
+    if (mul_size(w[a] - 1, w[4 + a], &eff, fn) < 0) return -1;
+    if (padded < dims[1 + a] || eff + 1 > padded) {
+      PyErr_Format(PyExc_ValueError, "%s: the pooling window is larger than the padded input", fn);
+      return -1;
+    }
+    out[a] = (padded - eff - 1) / w[2 + a] + 1;
+  }
+  const size_t oshape[4] = {dims[0], out[0], out[1], dims[3]};
+  if (check_shape(*output, fn, "output", 4, oshape) < 0) return -1;
+  return check_no_overlap(*output, *input, fn);
+}
+
+static PyObject* py_max_pool2d(PyObject* self, PyObject* args) {
+  const char* fn = "max_pool2d";
+  PyObject *input_obj, *output_obj;
+  Py_ssize_t p[10];
+  int output_min, output_max;
+  if (!PyArg_ParseTuple(args, "OOnnnnnnnnnnii:max_pool2d", &input_obj, &output_obj, &p[0], &p[1],
+                        &p[2], &p[3], &p[4], &p[5], &p[6], &p[7], &p[8], &p[9], &output_min,
+                        &output_max))
+    return NULL;
+  size_t w[10], d[4];
+  PyArrayObject *input, *output;
+  if (to_sizes(p, w, 10, fn) < 0 || check_pool_arrays(input_obj, output_obj, w, fn, &input,
+                                                       &output, d) < 0)
+    return NULL;
+  if (d[0] == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_max_pool2d_nhwc, qdtype_of(input), d[0], d[1], d[2], d[3], w[0], w[1],
+                w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], output_min, output_max, DATA(input),
+                DATA(output));
+  Py_RETURN_NONE;
+}
+
+static PyObject* py_avg_pool2d(PyObject* self, PyObject* args) {
+  const char* fn = "avg_pool2d";
+  PyObject *input_obj, *output_obj;
+  Py_ssize_t p[8];
+  int count_include_pad, input_zero_point, output_zero_point, output_min, output_max;
+  float input_scale, output_scale;
+  if (!PyArg_ParseTuple(args, "OOnnnnnnnnpfifiii:avg_pool2d", &input_obj, &output_obj, &p[0], &p[1],
+                        &p[2], &p[3], &p[4], &p[5], &p[6], &p[7], &count_include_pad,
+                        &input_scale, &input_zero_point, &output_scale, &output_zero_point,
+                        &output_min, &output_max))
+    return NULL;
+  size_t s[8], d[4];
+  PyArrayObject *input, *output;
+  if (to_sizes(p, s, 8, fn) < 0) return NULL;
+  const size_t w[10] = {s[0], s[1], s[2], s[3], 1, 1, s[4], s[5], s[6], s[7]};
+  if (check_pool_arrays(input_obj, output_obj, w, fn, &input, &output, d) < 0) return NULL;
+  if (d[0] == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_avg_pool2d_nhwc, qdtype_of(input), d[0], d[1], d[2], d[3], s[0], s[1],
+                s[2], s[3], s[4], s[5], s[6], s[7], count_include_pad, input_scale,
+                input_zero_point, output_scale, output_zero_point, output_min, output_max,
+                DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+static PyObject* py_global_avg_pool(PyObject* self, PyObject* args) {
+  const char* fn = "global_avg_pool";
+  PyObject *input_obj, *output_obj;
+  int input_zero_point, output_zero_point, output_min, output_max;
+  float input_scale, output_scale;
+  if (!PyArg_ParseTuple(args, "OOfifiii:global_avg_pool", &input_obj, &output_obj, &input_scale,
+                        &input_zero_point, &output_scale, &output_zero_point, &output_min,
+                        &output_max))
+    return NULL;
+  PyArrayObject* input = buffer_arg(input_obj, fn, "input", -1, 0);
+  PyArrayObject* output =
+      input ? buffer_arg(output_obj, fn, "output", PyArray_TYPE(input), 1) : NULL;
+  if (output == NULL) return NULL;
+  if (PyArray_NDIM(input) != 3) {
+    PyErr_Format(PyExc_ValueError, "%s: input must be 3-D [batch, pixels, channels]", fn);
+    return NULL;
+  }
+  const size_t batch = PyArray_DIM(input, 0), pixels = PyArray_DIM(input, 1),
+               channels = PyArray_DIM(input, 2);
+  if (pixels == 0 || channels == 0) {
+    PyErr_Format(PyExc_ValueError, "%s: pixels and channels must be >= 1", fn);
+    return NULL;
+  }
+  const size_t oshape[2] = {batch, channels};
+  if (check_shape(output, fn, "output", 2, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
+    return NULL;
+  if (batch == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_global_avg_pool_nwc, qdtype_of(input), batch, pixels, channels,
+                input_scale, input_zero_point, output_scale, output_zero_point, output_min,
+                output_max, DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+/* ---- elementwise ---------------------------------------------------------------------- */
+
+#define ADD_MAX_DIMS 8
+
+/*
+ * Element strides of the C-contiguous array `a` broadcast to the output shape `shape[ndim]`
+ * (0 on broadcast axes); -1 with ValueError when `a` does not broadcast to it.
+ */
+static int broadcast_strides(PyArrayObject* a, int ndim, const size_t* shape, size_t* strides,
+                             const char* fn, const char* name) {
+  const int an = PyArray_NDIM(a);
+  if (an > ndim) goto bad;
+  size_t step = 1;
+  for (int i = ndim - 1; i >= 0; i--) {
+    const int ai = i - (ndim - an);
+    const size_t dim = ai >= 0 ? (size_t)PyArray_DIM(a, ai) : 1;
+    if (dim == shape[i]) {
+      strides[i] = dim == 1 ? 0 : step;
+    } else if (dim == 1) {
+      strides[i] = 0;
+    } else {
+      goto bad;
+    }
+    step *= dim;
+  }
+  return 0;
+bad:
+  PyErr_Format(PyExc_ValueError, "%s: %s does not broadcast to the output shape", fn, name);
+  return -1;
+}
+
+static PyObject* py_add(PyObject* self, PyObject* args) {
+  const char* fn = "add";
+  PyObject *a_obj, *b_obj, *output_obj;
+  float a_scale, b_scale, output_scale;
+  int a_zero_point, b_zero_point, output_zero_point, output_min, output_max;
+  if (!PyArg_ParseTuple(args, "OOOfififiii:add", &a_obj, &b_obj, &output_obj, &a_scale,
+                        &a_zero_point, &b_scale, &b_zero_point, &output_scale, &output_zero_point,
+                        &output_min, &output_max))
+    return NULL;
+  PyArrayObject* a = buffer_arg(a_obj, fn, "a", -1, 0);
+  PyArrayObject* b = a ? buffer_arg(b_obj, fn, "b", PyArray_TYPE(a), 0) : NULL;
+  PyArrayObject* output = b ? buffer_arg(output_obj, fn, "output", PyArray_TYPE(a), 1) : NULL;
+  if (output == NULL || check_no_overlap(output, a, fn) < 0 || check_no_overlap(output, b, fn) < 0)
+    return NULL;
+  const int ndim = PyArray_NDIM(output);
+  size_t shape[NPY_MAXDIMS], sa[NPY_MAXDIMS], sb[NPY_MAXDIMS];
+  for (int i = 0; i < ndim; i++) shape[i] = PyArray_DIM(output, i);
+  if (broadcast_strides(a, ndim, shape, sa, fn, "a") < 0 ||
+      broadcast_strides(b, ndim, shape, sb, fn, "b") < 0)
+    return NULL;
+  if (PyArray_SIZE(output) == 0) Py_RETURN_NONE;
+  /* Drop size-1 axes and merge axes both inputs traverse contiguously, so any rank and
+     any broadcast reach the library in at most a few dimensions. */
+  size_t cshape[NPY_MAXDIMS], ca[NPY_MAXDIMS], cb[NPY_MAXDIMS];
+  int cn = 0;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] == 1) continue;
+    if (cn > 0 && ca[cn - 1] == sa[i] * shape[i] && cb[cn - 1] == sb[i] * shape[i]) {
+      cshape[cn - 1] *= shape[i];
+      ca[cn - 1] = sa[i];
+      cb[cn - 1] = sb[i];
+    } else {
+      cshape[cn] = shape[i];
+      ca[cn] = sa[i];
+      cb[cn] = sb[i];
+      cn++;
+    }
+  }
+  if (cn == 0) {
+    cshape[0] = 1;
+    ca[0] = cb[0] = 0;
+    cn = 1;
+  }
+  if (cn > ADD_MAX_DIMS) {
+    PyErr_Format(PyExc_ValueError, "%s: the broadcast needs %d dimensions after merging; "
+                 "at most %d are supported", fn, cn, ADD_MAX_DIMS);
+    return NULL;
+  }
+  CALL_OR_RAISE(fn, qnnps_add_nd, qdtype_of(a), (size_t)cn, cshape, DATA(a), ca, a_scale,
+                a_zero_point, DATA(b), cb, b_scale, b_zero_point, output_scale, output_zero_point,
+                output_min, output_max, DATA(output));
+  Py_RETURN_NONE;
+}
+
+#define SAME_AS_INPUT (-2)
+
+/* Checks an elementwise input/output pair: same element count, output writeable.
+   Types as for buffer_arg; output_type SAME_AS_INPUT requires the input's dtype. */
+static int check_elementwise(PyObject* input_obj, PyObject* output_obj, int input_type,
+                             int output_type, const char* fn, PyArrayObject** input,
+                             PyArrayObject** output) {
+  *input = buffer_arg(input_obj, fn, "input", input_type, 0);
+  if (*input == NULL) return -1;
+  if (output_type == SAME_AS_INPUT) output_type = PyArray_TYPE(*input);
+  *output = buffer_arg(output_obj, fn, "output", output_type, 1);
+  if (*output == NULL) return -1;
+  if (PyArray_SIZE(*input) != PyArray_SIZE(*output)) {
+    PyErr_Format(PyExc_ValueError, "%s: input and output must have the same number of elements",
+                 fn);
+    return -1;
+  }
+  return check_no_overlap(*output, *input, fn);
+}
+
+static PyObject* py_clamp(PyObject* self, PyObject* args) {
+  const char* fn = "clamp";
+  PyObject *input_obj, *output_obj;
+  int output_min, output_max;
+  if (!PyArg_ParseTuple(args, "OOii:clamp", &input_obj, &output_obj, &output_min, &output_max))
+    return NULL;
+  PyArrayObject *input, *output;
+  if (check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0)
+    return NULL;
+  const size_t count = PyArray_SIZE(input);
+  if (count == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_clamp, qdtype_of(input), count, output_min, output_max, DATA(input),
+                DATA(output));
+  Py_RETURN_NONE;
+}
+
+/*
+ * Parses (input, output, outer, channels, inner, scales, zero_points) of (de)quantize and
+ * checks the arrays: the [outer, channels, inner] layout must cover exactly the input's and
+ * the output's elements, scales (float32) and zero_points (int32) have `channels` elements.
+ */
+static int parse_channel_args(PyObject* args, const char* fn, int input_type, int output_type,
+                              PyArrayObject** input, PyArrayObject** output, PyObject** scales,
+                              PyObject** zero_points, size_t* s) {
+  PyObject *input_obj, *output_obj;
+  Py_ssize_t p[3];
+  size_t count;
+  if (!PyArg_ParseTuple(args, "OOnnnOO", &input_obj, &output_obj, &p[0], &p[1], &p[2], scales,
+                        zero_points) ||
+      check_elementwise(input_obj, output_obj, input_type, output_type, fn, input, output) < 0 ||
+      to_sizes(p, s, 3, fn) < 0 || mul_size(s[0], s[1], &count, fn) < 0 ||
+      mul_size(count, s[2], &count, fn) < 0)
+    return -1;
+  if ((size_t)PyArray_SIZE(*input) != count) {
+    PyErr_Format(PyExc_ValueError, "%s: outer * channels * inner must equal the element count", fn);
+    return -1;
+  }
+  if (vector_arg(*scales, fn, "scales", NPY_FLOAT32, s[1]) == NULL ||
+      vector_arg(*zero_points, fn, "zero_points", NPY_INT32, s[1]) == NULL)
+    return -1;
+  return 0;
+}
+
+/* quantize (float32 -> q) when `quantize`, else dequantize (q -> float32). */
+static PyObject* channel_op(PyObject* args, int quantize) {
+  const char* fn = quantize ? "quantize" : "dequantize";
+  PyArrayObject *input, *output;
+  PyObject *scales, *zero_points;
+  size_t s[3];
+  if (parse_channel_args(args, fn, quantize ? NPY_FLOAT32 : -1, quantize ? -1 : NPY_FLOAT32,
+                         &input, &output, &scales, &zero_points, s) < 0)
+    return NULL;
+  if (PyArray_SIZE(input) == 0) Py_RETURN_NONE;
+  if (quantize) {
+    CALL_OR_RAISE(fn, qnnps_quantize, qdtype_of(output), s[0], s[1], s[2], DATA(input),
+                  DATA(scales), DATA(zero_points), DATA(output));
+  } else {
+    CALL_OR_RAISE(fn, qnnps_dequantize, qdtype_of(input), s[0], s[1], s[2], DATA(input),
+                  DATA(scales), DATA(zero_points), DATA(output));
+  }
+  Py_RETURN_NONE;
+}
+
+static PyObject* py_quantize(PyObject* self, PyObject* args) { return channel_op(args, 1); }
+
+static PyObject* py_dequantize(PyObject* self, PyObject* args) { return channel_op(args, 0); }
+
+static PyObject* py_requantize(PyObject* self, PyObject* args) {
+  const char* fn = "requantize";
+  PyObject *input_obj, *output_obj;
+  float input_scale, output_scale;
+  int input_zero_point, output_zero_point, output_min, output_max;
+  if (!PyArg_ParseTuple(args, "OOfifiii:requantize", &input_obj, &output_obj, &input_scale,
+                        &input_zero_point, &output_scale, &output_zero_point, &output_min,
+                        &output_max))
+    return NULL;
+  PyArrayObject *input, *output;
+  if (check_elementwise(input_obj, output_obj, -1, -1, fn, &input, &output) < 0) return NULL;
+  const size_t count = PyArray_SIZE(input);
+  if (count == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_requantize, qdtype_of(input), qdtype_of(output), count, input_scale,
+                input_zero_point, output_scale, output_zero_point, output_min, output_max,
+                DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+/* ---- runtime -------------------------------------------------------------------------- */
+
+/* A wrapper returning the value of a qnnps_* getter, converted by `convert`. */
+#define GETTER(wrapper, type, call, convert)                        \
+  static PyObject* wrapper(PyObject* self, PyObject* unused) {      \
+    type value;                                                     \
+    WITHOUT_GIL(value, call);                                       \
+    return convert(value);                                          \
+  }
+
+GETTER(py_cpu_features, uint32_t, qnnps_cpu_features(), PyLong_FromUnsignedLong)
+GETTER(py_get_isa, int32_t, qnnps_get_isa(), PyLong_FromLong)
+GETTER(py_best_isa, int32_t, qnnps_best_isa(), PyLong_FromLong)
+GETTER(py_get_num_threads, size_t, qnnps_get_num_threads(), PyLong_FromSize_t)
+
+static PyObject* py_set_isa(PyObject* self, PyObject* args) {
+  int isa;
+  if (!PyArg_ParseTuple(args, "i:set_isa", &isa)) return NULL;
+  CALL_OR_RAISE("set_isa", qnnps_set_isa, isa);
+  Py_RETURN_NONE;
+}
+
+static PyObject* py_isa_name(PyObject* self, PyObject* args) {
+  int isa;
+  if (!PyArg_ParseTuple(args, "i:isa_name", &isa)) return NULL;
+  const char* name;
+  WITHOUT_GIL(name, qnnps_isa_name(isa));
+  if (name == NULL) Py_RETURN_NONE;
+  return PyUnicode_FromString(name);
+}
+
+static PyObject* py_set_num_threads(PyObject* self, PyObject* args) {
+  Py_ssize_t n;
+  if (!PyArg_ParseTuple(args, "n:set_num_threads", &n)) return NULL;
+  if (n < 1) {
+    PyErr_SetString(PyExc_ValueError, "set_num_threads: num_threads must be >= 1");
+    return NULL;
+  }
+  CALL_OR_RAISE("set_num_threads", qnnps_set_num_threads, (size_t)n);
+  Py_RETURN_NONE;
+}
+
+/* ---- module --------------------------------------------------------------------------- */
+
+static PyMethodDef methods[] = {
+    {"conv2d_create", py_conv2d_create, METH_VARARGS,
+     "conv2d_create(input_dtype, (groups, group_input_channels, group_output_channels, kh, kw, "
+     "sh, sw, dh, dw, pt, pl, pb, pr), input_scale, input_zero_point, weights, weight_scales, "
+     "weight_zero_points, bias, output_scale, output_zero_point, output_min, output_max) "
+     "-> capsule"},
+    {"conv2d_output_size", py_conv2d_output_size, METH_VARARGS,
+     "conv2d_output_size(op, height, width) -> (output_height, output_width)"},
+    {"conv2d_run", py_conv2d_run, METH_VARARGS,
+     "conv2d_run(op, input[N,H,W,C], output[N,OH,OW,C_out]) -> None"},
+    {"fully_connected_create", py_fully_connected_create, METH_VARARGS,
+     "fully_connected_create(input_dtype, (K, C_out), input_scale, input_zero_point, weights, "
+     "weight_scales, weight_zero_points, bias, output_scale, output_zero_point, output_min, "
+     "output_max) -> capsule"},
+    {"fully_connected_run", py_fully_connected_run, METH_VARARGS,
+     "fully_connected_run(op, input[batch,K], output[batch,C_out]) -> None"},
+    {"max_pool2d", py_max_pool2d, METH_VARARGS,
+     "max_pool2d(input, output, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, output_min, output_max)"},
+    {"avg_pool2d", py_avg_pool2d, METH_VARARGS,
+     "avg_pool2d(input, output, kh, kw, sh, sw, pt, pl, pb, pr, count_include_pad, input_scale, "
+     "input_zero_point, output_scale, output_zero_point, output_min, output_max)"},
+    {"global_avg_pool", py_global_avg_pool, METH_VARARGS,
+     "global_avg_pool(input[N,P,C], output[N,C], input_scale, input_zero_point, output_scale, "
+     "output_zero_point, output_min, output_max)"},
+    {"add", py_add, METH_VARARGS,
+     "add(a, b, output, a_scale, a_zero_point, b_scale, b_zero_point, output_scale, "
+     "output_zero_point, output_min, output_max); a and b broadcast to output's shape"},
+    {"clamp", py_clamp, METH_VARARGS, "clamp(input, output, output_min, output_max)"},
+    {"quantize", py_quantize, METH_VARARGS,
+     "quantize(input_f32, output_q, outer, channels, inner, scales_f32, zero_points_i32)"},
+    {"dequantize", py_dequantize, METH_VARARGS,
+     "dequantize(input_q, output_f32, outer, channels, inner, scales_f32, zero_points_i32)"},
+    {"requantize", py_requantize, METH_VARARGS,
+     "requantize(input, output, input_scale, input_zero_point, output_scale, output_zero_point, "
+     "output_min, output_max)"},
+    {"cpu_features", py_cpu_features, METH_NOARGS, "cpu_features() -> feature bits"},
+    {"get_isa", py_get_isa, METH_NOARGS, "get_isa() -> kernel family used by new operators"},
+    {"best_isa", py_best_isa, METH_NOARGS, "best_isa() -> best kernel family this CPU runs"},
+    {"set_isa", py_set_isa, METH_VARARGS, "set_isa(isa) -> None"},
+    {"isa_name", py_isa_name, METH_VARARGS, "isa_name(isa) -> str or None"},
+    {"set_num_threads", py_set_num_threads, METH_VARARGS, "set_num_threads(n) -> None"},
+    {"get_num_threads", py_get_num_threads, METH_NOARGS, "get_num_threads() -> int"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "qnnpack_swift._native",
+    .m_doc = "Thin wrappers over the C ABI of libQNNPACKSwift (include/qnnpack_swift.h).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit__native(void) {
+  import_array();
+  PyObject* m = PyModule_Create(&module);
+  if (m == NULL) return NULL;
+  if (PyModule_AddIntConstant(m, "DTYPE_UINT8", QNNPS_DTYPE_UINT8) < 0 ||
+      PyModule_AddIntConstant(m, "DTYPE_INT8", QNNPS_DTYPE_INT8) < 0 ||
+      PyModule_AddIntConstant(m, "ADD_MAX_DIMS", ADD_MAX_DIMS) < 0) {
+    Py_DECREF(m);
+    return NULL;
+  }
+  return m;
+}

@@ -1,0 +1,79 @@
+"""Pooling over NHWC activations: max, average and global average."""
+from . import _native
+from . import _validation as v
+
+__all__ = ["avg_pool2d", "global_avg_pool2d", "max_pool2d"]
+
+
+def _window(x, kernel_size, stride, padding, dilation, what):
+    """Validated (kernel, stride, dilation, pads, output shape) of a pooling window over x.
+
+    `stride=None` means the kernel size; padding may not exceed half the effective window
+    ((kernel - 1) * dilation + 1) // 2 on any side (PyTorch's rule).
+    """
+    kernel = v.pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None else v.pair(stride, "stride")
+    dilation = v.pair(dilation, "dilation")
+    pads = v.padding4(padding)
+    for pad, k, d in zip(pads, kernel * 2, dilation * 2):
+        limit = ((k - 1) * d + 1) // 2
+        if pad > limit:
+            raise ValueError(f"padding ({pad}) must be at most half the effective {what} window "
+                             f"({limit}) for kernel_size {kernel}, dilation {dilation}")
+    v.check_ndim(x, 4, "x", "[N, H, W, C]")
+    n, height, width, channels = x.shape
+    size = v.window_output_shape((height, width), pads, kernel, stride, dilation, "kernel_size")
+    return kernel, stride, dilation, pads, (n, *size, channels)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, *,
+               output_min=None, output_max=None, out=None):
+    """Max pooling of ``x`` ``[N, H, W, C]`` (uint8 or int8) → ``[N, OH, OW, C]``.
+
+    The output keeps the input's dtype and quantization parameters; padded positions are
+    never the maximum. ``kernel_size``, ``stride`` (None: ``kernel_size``), ``dilation``:
+    int or ``(h, w)``; ``padding``: int, ``(h, w)`` or ``(top, left, bottom, right)``, at most
+    half the dilated window. ``output_min`` / ``output_max`` clamp the result.
+    """
+    x = v.q_array(x, "x")
+    kernel, stride, dilation, pads, shape = _window(x, kernel_size, stride, padding, dilation,
+                                                    "max pooling")
+    lo, hi = v.clamp_range(output_min, output_max, x.dtype)
+    return v.run_into(out, shape, x.dtype, (x,), lambda y: _native.max_pool2d(
+        x, y, *kernel, *stride, *dilation, *pads, lo, hi))
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, *, count_include_pad=True,
+               input_scale, input_zero_point, output_scale, output_zero_point,
+               output_min=None, output_max=None, out=None):
+    """Average pooling of ``x`` ``[N, H, W, C]`` → ``[N, OH, OW, C]``, requantized to
+    ``output_scale`` / ``output_zero_point``.
+
+    The divisor is the window area, or the number of positions inside the input when
+    ``count_include_pad=False``. ``kernel_size``, ``stride`` (None: ``kernel_size``): int or
+    ``(h, w)``; ``padding``: int, ``(h, w)`` or ``(top, left, bottom, right)``, at most half
+    the window.
+    """
+    x = v.q_array(x, "x")
+    kernel, stride, _, pads, shape = _window(x, kernel_size, stride, padding, 1, "average pooling")
+    input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
+    output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, x.dtype, "output")
+    lo, hi = v.clamp_range(output_min, output_max, x.dtype)
+    return v.run_into(out, shape, x.dtype, (x,), lambda y: _native.avg_pool2d(
+        x, y, *kernel, *stride, *pads, bool(count_include_pad), input_scale, input_zero_point,
+        output_scale, output_zero_point, lo, hi))
+
+
+def global_avg_pool2d(x, *, input_scale, input_zero_point, output_scale, output_zero_point,
+                      output_min=None, output_max=None, out=None):
+    """Average of ``x`` ``[N, H, W, C]`` over H and W → ``[N, C]``, requantized to
+    ``output_scale`` / ``output_zero_point``."""
+    x = v.q_array(x, "x")
+    v.check_ndim(x, 4, "x", "[N, H, W, C]")
+    n, height, width, channels = x.shape
+    input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
+    output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, x.dtype, "output")
+    lo, hi = v.clamp_range(output_min, output_max, x.dtype)
+    pixels = x.reshape(n, height * width, channels)
+    return v.run_into(out, (n, channels), x.dtype, (x,), lambda y: _native.global_avg_pool(
+        pixels, y, input_scale, input_zero_point, output_scale, output_zero_point, lo, hi))

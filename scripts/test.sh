@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs qnnpack_swift from this checkout, then runs the Swift tests, an import check
+# and the Python test suite. Exits non-zero if any step fails.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_setup.sh"
+ROOT="$(pwd)"
+
+echo "== swift test"
+swift test
+
+# From outside the source tree, so that python/ cannot shadow the installed package.
+echo "== import check"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+(cd "$SCRATCH" && python3 - <<'PY'
+import qnnpack_swift as qs
+print("qnnpack_swift", qs.__version__, "from", qs.__file__)
+print("kernel family:", qs.cpu_features()["kernel_family"], "| threads:", qs.get_num_threads())
+PY
+)
+
+# Run from tests/ with tests/ as rootdir: python3 -m pytest puts only tests/ on sys.path
+# (never the repository root), and the conftest files in tests/ are found as usual.
+echo "== pytest"
+cd "$ROOT/tests"
+python3 -m pytest -q -p no:cacheprovider --rootdir "$ROOT/tests" .

@@ -1,0 +1,475 @@
+"""qs.conv2d and qs.Conv2d against reference.conv2d (exact parity), plus errors.
+
+Random cases cover 1x1 / 3x3 / 5x5 / 7x1 kernels, strides 1-3, dilations 1-3, groups 1 / 2 /
+depthwise / depthwise x2, batches 1-3, odd channel counts, every padding form ("same"
+included), zero points at the extremes, scales from 1e-4 to 10, fused clamps, per-tensor
+and per-channel weights, uint8/int8 weights under uint8 activations and int8/int8,
+int32 / float32 / float64 / no bias, non-contiguous inputs and `out=`; the function and the
+prepacked class. Rebuild a failing case with build_case(seed).
+"""
+import threading
+
+import numpy as np
+import pytest
+
+import qnnpack_swift as qs
+from _support import (I8, U8, Case, assert_same, assert_unchanged, bounds, channels,
+                      informative, int_or_pair, log_uniform, non_contiguous, pick, rand_clamp,
+                      rand_q, rand_zero_point, ref, snapshot)
+
+TAG = 101
+N_CASES = 320
+KERNELS = [(1, 1), (3, 3), (5, 5), (7, 1)]
+DTYPES = [(U8, U8), (U8, I8), (I8, I8)]
+QKEYS = ("input_scale", "input_zero_point", "weight_scale", "weight_zero_point",
+         "output_scale", "output_zero_point", "output_min", "output_max")
+
+
+class ConvCase(Case):
+    id_keys = ("dt", "k", "groups", "C", "Co", "stride", "dil", "pad", "N", "HW", "pc", "bias",
+               "form")
+
+
+def _geometry_kwargs(rng, KH, KW):
+    stride, (sh, sw) = int_or_pair(rng, 1, 3)
+    if rng.random() < 0.5:
+        dilation, (dh, dw) = 1, (1, 1)
+    else:
+        dilation, (dh, dw) = int_or_pair(rng, 1, 3)
+    eh, ew = dh * (KH - 1) + 1, dw * (KW - 1) + 1
+    form = pick(rng, ["default", "int", "pair", "quad", "same"], p=[0.15, 0.2, 0.2, 0.2, 0.25])
+    if form == "default":
+        padding, pads = None, (0, 0, 0, 0)
+    elif form == "int":
+        p = int(rng.integers(0, max(eh, ew) // 2 + 2))
+        padding, pads = p, (p, p, p, p)
+    elif form == "pair":
+        ph, pw = int(rng.integers(0, eh // 2 + 2)), int(rng.integers(0, ew // 2 + 2))
+        padding, pads = (ph, pw), (ph, pw, ph, pw)
+    elif form == "quad":
+        pads = (int(rng.integers(0, eh // 2 + 2)), int(rng.integers(0, ew // 2 + 2)),
+                int(rng.integers(0, eh // 2 + 2)), int(rng.integers(0, ew // 2 + 2)))
+        padding = pads
+    else:
+        padding, pads = "same", None
+    return stride, dilation, padding, pads, (eh, ew)
+
+
+def _draw(rng, seed):
+    xd, wd = pick(rng, DTYPES)
+    KH, KW = pick(rng, KERNELS, p=[0.3, 0.35, 0.15, 0.2])
+    mode = pick(rng, ["1", "2", "dw", "dw2"], p=[0.35, 0.2, 0.25, 0.2])
+    large = rng.random() < 0.08
+    if mode == "1":
+        G, cg, cog = 1, channels(rng), channels(rng)
+        if large:
+            cg, cog = pick(rng, [16, 32, 64]), pick(rng, [16, 32, 33, 64])
+    elif mode == "2":
+        G, cg, cog = 2, channels(rng), channels(rng)
+    else:
+        G, cg, cog = channels(rng, odd_p=0.6), 1, (1 if mode == "dw" else 2)
+        if large:
+            G = pick(rng, [24, 32, 64])
+    C, Co = G * cg, G * cog
+    stride, dilation, padding, pads, (eh, ew) = _geometry_kwargs(rng, KH, KW)
+    if pads is None:
+        H, W = (int(v) for v in rng.integers(1, 12, size=2))
+    else:
+        pt, pl, pb, pr = pads
+        H = max(1, eh - pt - pb) + int(rng.integers(0, 9))
+        W = max(1, ew - pl - pr) + int(rng.integers(0, 9))
+    if large:
+        H, W = int(rng.integers(14, 30)), int(rng.integers(14, 30))
+        if pads is not None:
+            H, W = max(H, eh), max(W, ew)
+    N = int(rng.integers(1, 4)) if not large else 1
+
+    x = rand_q(rng, (N, H, W, C), xd)
+    w = rand_q(rng, (Co, KH, KW, cg), wd)
+    ties = rng.random() < 0.1
+    if ties:   # power-of-two scales: many requantized values are exact .5 ties
+        in_s, w_s = 2.0 ** -int(rng.integers(0, 8)), 2.0 ** -int(rng.integers(0, 8))
+    else:
+        in_s, w_s = float(log_uniform(rng, 1e-4, 10)), float(log_uniform(rng, 1e-4, 10))
+    per_channel = (not ties) and rng.random() < 0.5
+    if per_channel:
+        w_s = (w_s * log_uniform(rng, 0.25, 4, size=Co)).astype(pick(rng, [np.float32, np.float64]))
+    in_zp = rand_zero_point(rng, xd)
+    if rng.random() < 0.3:
+        w_zp = np.array([rand_zero_point(rng, wd) for _ in range(Co)], dtype=np.int32)
+    else:
+        w_zp = rand_zero_point(rng, wd)
+    geo = dict(stride=stride, dilation=dilation, groups=G)
+    if padding is not None:
+        geo["padding"] = padding
+    qin = dict(input_scale=in_s, input_zero_point=in_zp, weight_scale=w_s, weight_zero_point=w_zp)
+    acc0 = ref.conv2d_accumulators(x, w, None, **geo, **qin)
+    sd = float(acc0.std()) + 1.0
+    ws_c = np.broadcast_to(np.asarray(w_s, np.float64), (Co,))
+    bias_kind = pick(rng, ["none", "int32", "float32", "float64"], p=[0.3, 0.3, 0.2, 0.2])
+    if bias_kind == "none":
+        bias = None
+    elif bias_kind == "int32":
+        bias = rng.integers(-2 * sd, 2 * sd + 1, size=Co).astype(np.int32)
+    else:
+        bias = (rng.normal(0, sd, Co) * in_s * ws_c).astype(bias_kind)
+    acc = ref.conv2d_accumulators(x, w, bias, **geo, **qin)
+    real = acc * (in_s * ws_c)
+    spread = float(real.std()) or float(np.abs(real).mean()) or in_s * float(ws_c.mean())
+    out_s = spread / float(log_uniform(rng, 8, 60))
+    if ties:
+        out_s = 2.0 ** round(np.log2(out_s))
+    out_zp = rand_zero_point(rng, xd)
+    omin, omax = rand_clamp(rng, xd, out_zp, out_s)
+    kwargs = dict(geo, **qin, output_scale=out_s, output_zero_point=out_zp)
+    if omin is not None:
+        kwargs["output_min"] = omin
+    if omax is not None:
+        kwargs["output_max"] = omax
+    expected = ref.conv2d(x, w, bias, **kwargs)
+    if not informative(expected, *bounds(xd, omin, omax)):
+        return None
+    form = pick(rng, ["function", "class"], p=[0.6, 0.4])
+    use_out = rng.random() < 0.25
+    x_call = non_contiguous(rng, x) if rng.random() < 0.25 else x
+    w_call = non_contiguous(rng, w) if rng.random() < 0.1 else w
+    params = dict(dt=(xd, wd), k=(KH, KW), groups=mode if mode != "1" else 1, G=G, C=C, Co=Co,
+                  stride=stride, dil=dilation, pad=padding if padding is not None else "default",
+                  N=N, HW=(H, W), pc="pc" if per_channel else "pt", bias=bias_kind, form=form,
+                  out=use_out, x_contiguous=x_call.flags.c_contiguous,
+                  w_contiguous=w_call.flags.c_contiguous, ties=ties,
+                  **{k: v for k, v in kwargs.items() if k in QKEYS}, bias_values=bias)
+    return ConvCase("conv2d", seed, params, (x_call, w_call, bias), kwargs, expected,
+                    form=form, use_out=use_out)
+
+
+def build_case(seed):
+    rng = np.random.default_rng([TAG, seed])
+    for _ in range(200):
+        case = _draw(rng, seed)
+        if case is not None:
+            return case
+    raise RuntimeError(f"conv2d case {seed}: no informative case in 200 draws")
+
+
+CASES = [build_case(s) for s in range(N_CASES)]
+
+
+def run(case, form=None, use_out=None):
+    x, w, bias = case.args
+    form = case.form if form is None else form
+    use_out = case.use_out if use_out is None else use_out
+    out = np.empty(case.expected.shape, case.expected.dtype) if use_out else None
+    if form == "function":
+        got = qs.conv2d(x, w, bias, **case.kwargs, out=out) if use_out else \
+            qs.conv2d(x, w, bias, **case.kwargs)
+    else:
+        op = qs.Conv2d(w, bias, **case.kwargs)
+        got = op(x, out=out) if use_out else op(x)
+    if use_out:
+        assert got is out, f"out= was not returned\n{case.describe()}"
+    return got
+
+
+def test_case_counts():
+    assert len(CASES) >= 300
+    seen = {(c.params["k"], c.params["groups"]) for c in CASES}
+    assert len(seen) == 16, seen
+    assert {str(c.params["pad"]) for c in CASES} >= {"same", "default"}
+    assert {c.params["bias"] for c in CASES} == {"none", "int32", "float32", "float64"}
+    assert {tuple(np.dtype(d).name for d in c.params["dt"]) for c in CASES} == \
+        {("uint8", "uint8"), ("uint8", "int8"), ("int8", "int8")}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_conv2d_parity(case, threads, kernel_family):
+    assert_same(run(case), case.expected, case)
+
+
+# ---- accumulators beyond int32 ------------------------------------------------------------
+def _wide_cases():
+    cases = []
+    # 1x1 convolution with K = 40000: Σ (x - x_zp)(w - w_zp) reaches -2.6e9.
+    for i, (xd, wd) in enumerate(DTYPES):
+        rng = np.random.default_rng([TAG, 9000 + i])
+        K, Co = 40000, 3
+        qmin, qmax = ref.qrange(xd)
+        wmin, wmax = ref.qrange(wd)
+        x = rng.integers(qmax - 5, qmax + 1, size=(1, 2, 2, K)).astype(xd)
+        w = rng.integers(wmin, wmin + 6, size=(Co, 1, 1, K)).astype(wd)
+        kw = dict(input_scale=1.0, input_zero_point=qmin, weight_scale=1.0,
+                  weight_zero_point=wmax, output_scale=float(K * 255 * 255 / 120.0),
+                  output_zero_point=qmax)
+        acc = ref.conv2d_accumulators(x, w, None, **{k: kw[k] for k in QKEYS[:4]})
+        assert acc.min() < -2 ** 31
+        cases.append(ConvCase("conv2d", 9000 + i, dict(kind="K=40000", dt=(xd, wd), **kw),
+                              (x, w, None), kw, ref.conv2d(x, w, None, **kw)))
+    # int32 bias at the limits plus a positive / negative sum: the sum leaves int32.
+    for i, (xd, wd) in enumerate(DTYPES):
+        rng = np.random.default_rng([TAG, 9100 + i])
+        x = rand_q(rng, (2, 5, 5, 8), xd)
+        w = rand_q(rng, (4, 3, 3, 8), wd)
+        bias = np.array([2 ** 31 - 1, -2 ** 31, 2 ** 31 - 1, -2 ** 31], np.int32)
+        kw = dict(padding=1, input_scale=1.0, input_zero_point=int(ref.qrange(xd)[0]),
+                  weight_scale=1.0, weight_zero_point=0, output_scale=2.0 ** 31 / 100,
+                  output_zero_point=128 if xd == U8 else 0)
+        cases.append(ConvCase("conv2d", 9100 + i, dict(kind="int32-limit bias", dt=(xd, wd), **kw),
+                              (x, w, bias), kw, ref.conv2d(x, w, bias, **kw)))
+    # float bias far beyond int32 saturates to the int32 limits
+    x = rand_q(np.random.default_rng(9200), (1, 4, 4, 3), U8)
+    w = rand_q(np.random.default_rng(9201), (2, 3, 3, 3), I8)
+    bias = np.array([1e30, -1e30], np.float64)
+    kw = dict(input_scale=0.5, input_zero_point=128, weight_scale=0.5, weight_zero_point=0,
+              output_scale=2.0 ** 31 / 100, output_zero_point=128)
+    cases.append(ConvCase("conv2d", 9200, dict(kind="huge float bias", **kw), (x, w, bias), kw,
+                          ref.conv2d(x, w, bias, **kw)))
+    for c in cases:
+        assert informative(c.expected, *ref.qrange(c.expected.dtype)), c.describe()
+    return cases
+
+
+WIDE = _wide_cases()
+
+
+@pytest.mark.parametrize("case", WIDE, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+@pytest.mark.parametrize("form", ["function", "class"])
+def test_conv2d_accumulators_never_wrap(case, form, threads, kernel_family):
+    assert_same(run(case, form=form, use_out=False), case.expected, case)
+
+
+# ---- prepacked reuse -----------------------------------------------------------------------
+REUSE = {
+    "dense3x3-pad1": ((16, 3, 3, 8), 1, dict(padding=1), U8, U8),
+    "dense1x1": ((33, 1, 1, 17), 1, dict(), U8, I8),
+    "grouped-stride2": ((6, 3, 3, 3), 2, dict(stride=2, padding="same"), I8, I8),
+    "depthwise-x2-dil2": ((14, 3, 3, 1), 7, dict(dilation=2, padding=2), U8, I8),
+    "depthwise-5x5": ((32, 5, 5, 1), 32, dict(padding=(2, 1)), U8, U8),
+}
+
+
+@pytest.mark.parametrize("name", list(REUSE))
+def test_conv2d_prepacked_reuse(name, threads, kernel_family):
+    wshape, G, geo, xd, wd = REUSE[name]
+    rng = np.random.default_rng([TAG, 7, len(name)])
+    w = rand_q(rng, wshape, wd)
+    Co = wshape[0]
+    bias = rng.integers(-5000, 5000, Co).astype(np.int32)
+    kw = dict(geo, groups=G, input_scale=0.02, input_zero_point=rand_zero_point(rng, xd),
+              weight_scale=log_uniform(rng, 0.005, 0.02, Co), weight_zero_point=0,
+              output_scale=0.5, output_zero_point=rand_zero_point(rng, xd))
+    a = ref.conv2d_accumulators(rand_q(rng, (1, 8, 8, G * wshape[3]), xd), w, bias,
+                                **{k: v for k, v in kw.items() if k not in ("output_scale", "output_zero_point")})
+    kw["output_scale"] = float((a * 0.02 * kw["weight_scale"]).std() / 40 + 1e-6)
+    op = qs.Conv2d(w, bias, **kw)
+    for i, (n, h, wd_) in enumerate([(1, 8, 8), (3, 5, 11), (2, 13, 7), (1, 8, 8)]):
+        x = rand_q(rng, (n, h, wd_, G * wshape[3]), xd)
+        want = ref.conv2d(x, w, bias, **kw)
+        assert_same(op(x), want, None)
+        out = np.empty_like(want)
+        assert op(x, out=out) is out
+        assert_same(out, want, None)
+
+
+def test_conv2d_prepacked_concurrent_calls(kernel_family):
+    """One operator run from several Python threads at once (the GIL is released)."""
+    rng = np.random.default_rng([TAG, 8])
+    w = rand_q(rng, (32, 3, 3, 16), I8)
+    kw = dict(padding=1, input_scale=0.05, input_zero_point=128, weight_scale=0.01,
+              weight_zero_point=0, output_scale=3.0, output_zero_point=128)
+    op = qs.Conv2d(w, None, **kw)
+    xs = [rand_q(rng, (1, 24, 24, 16), U8) for _ in range(4)]
+    wants = [ref.conv2d(x, w, None, **kw) for x in xs]
+    results = [None] * len(xs)
+    errors = []
+
+    def worker(i):
+        try:
+            for _ in range(5):
+                results[i] = op(xs[i])
+                assert np.array_equal(results[i], wants[i])
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(len(xs))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors, errors
+    for r, want in zip(results, wants):
+        assert_same(r, want)
+
+
+# ---- empty batch, clamp bounds outside the dtype range, input immutability ---------------------
+@pytest.mark.parametrize("form", ["function", "class"])
+def test_conv2d_empty_batch(form):
+    x = np.zeros((0, 7, 6, 4), np.uint8)
+    w = np.ones((6, 3, 3, 2), np.int8)
+    kw = dict(groups=2, stride=2, padding=1, input_scale=0.5, input_zero_point=3,
+              weight_scale=0.5, weight_zero_point=0, output_scale=1.0, output_zero_point=0)
+    got = qs.conv2d(x, w, None, **kw) if form == "function" else qs.Conv2d(w, None, **kw)(x)
+    assert isinstance(got, np.ndarray) and got.dtype == np.uint8 and got.shape == (0, 4, 3, 6)
+
+
+def test_conv2d_clamp_bounds_beyond_the_dtype_range():
+    """§3: lo = max(qmin, output_min), hi = min(qmax, output_max)."""
+    rng = np.random.default_rng([TAG, 9])
+    x = rand_q(rng, (1, 6, 6, 3), U8)
+    w = rand_q(rng, (4, 3, 3, 3), I8)
+    kw = dict(input_scale=0.1, input_zero_point=128, weight_scale=0.01, weight_zero_point=0,
+              output_scale=0.05, output_zero_point=128)
+    want = ref.conv2d(x, w, None, **kw)
+    assert_same(qs.conv2d(x, w, None, **kw, output_min=-50, output_max=300), want)
+
+
+@pytest.mark.parametrize("form", ["function", "class"])
+def test_conv2d_does_not_modify_inputs(form):
+    rng = np.random.default_rng([TAG, 10])
+    x = non_contiguous(rng, rand_q(rng, (2, 6, 6, 4), U8))
+    w = rand_q(rng, (6, 3, 3, 2), I8)
+    bias = rng.normal(0, 1, 6).astype(np.float32)
+    ws = np.full(6, 0.01, np.float32)
+    wz = np.zeros(6, np.int32)
+    before = snapshot(x, w, bias, ws, wz)
+    kw = dict(groups=2, padding="same", input_scale=0.1, input_zero_point=128, weight_scale=ws,
+              weight_zero_point=wz, output_scale=0.05, output_zero_point=128)
+    if form == "function":
+        got = qs.conv2d(x, w, bias, **kw)
+    else:
+        got = qs.Conv2d(w, bias, **kw)(x)
+    assert_same(got, ref.conv2d(x, w, bias, **kw))
+    assert_unchanged(before, (x, w, bias, ws, wz), ("x", "weight", "bias", "weight_scale",
+                                                    "weight_zero_point"))
+
+
+# ---- errors --------------------------------------------------------------------------------
+X_NAME = r"(?i)\bx\b|input"
+DT_X = r"(?i)\bx\b|input|dtype|u?int8"
+WIN = r"(?i)kernel|window|padd|input|\bx\b|weight|size"
+ZERO_X = r"(?i)\bx\b|input|channel|size|empty|zero|height|width"
+OUT_MM = r"output_m(in|ax)"
+
+_X = np.full((1, 5, 5, 4), 100, np.uint8)
+_W = np.ones((6, 3, 3, 4), np.uint8)
+
+
+def _bad_cases():
+    c = []
+
+    def add(name, exc, match, **changes):
+        c.append(pytest.param(changes, exc, match, id=name))
+
+    add("x-float32", TypeError, DT_X, x=_X.astype(np.float32))
+    add("x-int16", TypeError, DT_X, x=_X.astype(np.int16))
+    add("x-int8-with-uint8-weight", TypeError, r"(?i)weight|\bx\b|input|dtype|int8",
+        x=_X.view(np.int8), input_zero_point=0, output_zero_point=0)
+    add("weight-float32", TypeError, r"(?i)weight", w=_W.astype(np.float32))
+    add("weight-int32", TypeError, r"(?i)weight", w=_W.astype(np.int32))
+    add("bias-complex", TypeError, r"(?i)bias", bias=np.zeros(6, np.complex64))
+    add("out-dtype", TypeError, r"\bout\b", out=np.empty((1, 5, 5, 6), np.int8))
+    add("out-shape", ValueError, r"\bout\b", out=np.empty((1, 5, 5, 5), np.uint8))
+    add("x-rank3", ValueError, X_NAME, x=_X[0])
+    add("x-rank5", ValueError, X_NAME, x=_X[None])
+    add("weight-rank3", ValueError, r"(?i)weight", w=_W[..., 0])
+    add("channel-mismatch", ValueError, r"(?i)channel|weight|\bx\b|input|groups",
+        x=np.full((1, 5, 5, 3), 100, np.uint8))
+    add("groups-not-dividing-C_out", ValueError, r"(?i)groups",
+        w=np.ones((5, 3, 3, 2), np.uint8), groups=2, bias=np.zeros(5, np.int32))
+    add("groups-zero", ValueError, r"(?i)groups", groups=0)
+    add("groups-negative", ValueError, r"(?i)groups", groups=-2)
+    add("bias-length", ValueError, r"(?i)bias", bias=np.zeros(5, np.int32))
+    add("bias-rank2", ValueError, r"(?i)bias", bias=np.zeros((6, 1), np.int32))
+    for name in ("input_scale", "weight_scale", "output_scale"):
+        for v in (0.0, -0.5, float("nan"), float("inf"), float("-inf")):
+            add(f"{name}={v}", ValueError, name, **{name: v})
+    add("weight_scale-per-channel-zero", ValueError, "weight_scale",
+        weight_scale=np.array([0.25] * 5 + [0.0], np.float32))
+    add("weight_scale-per-channel-nan", ValueError, "weight_scale",
+        weight_scale=np.array([0.25] * 5 + [np.nan], np.float32))
+    add("weight_scale-per-channel-inf", ValueError, "weight_scale",
+        weight_scale=np.array([np.inf] + [0.25] * 5))
+    add("weight_scale-length", ValueError, "weight_scale", weight_scale=np.full(5, 0.25))
+    add("weight_scale-rank2", ValueError, "weight_scale", weight_scale=np.full((6, 1), 0.25))
+    for v in (256, -1, 1000):
+        add(f"input_zero_point={v}", ValueError, "input_zero_point", input_zero_point=v)
+        add(f"weight_zero_point={v}", ValueError, "weight_zero_point", weight_zero_point=v)
+        add(f"output_zero_point={v}", ValueError, "output_zero_point", output_zero_point=v)
+    for v in (128, -129):
+        add(f"int8-input_zero_point={v}", ValueError, "input_zero_point",
+            x=_X.view(np.int8), w=_W.view(np.int8), input_zero_point=v, weight_zero_point=0,
+            output_zero_point=0)
+        add(f"int8-weight_zero_point={v}", ValueError, "weight_zero_point",
+            w=_W.view(np.int8), weight_zero_point=v)
+        add(f"int8-output_zero_point={v}", ValueError, "output_zero_point",
+            x=_X.view(np.int8), w=_W.view(np.int8), input_zero_point=0, weight_zero_point=0,
+            output_zero_point=v)
+    add("weight_zero_point-per-channel-out-of-range", ValueError, "weight_zero_point",
+        weight_zero_point=np.array([0, 0, 0, 0, 0, 300], np.int32))
+    add("weight_zero_point-length", ValueError, "weight_zero_point",
+        weight_zero_point=np.zeros(4, np.int32))
+    for v in (0, -1, (1, 0), (0, 2)):
+        add(f"stride={v}", ValueError, "stride", stride=v)
+    for v in (0, -2, (1, 0)):
+        add(f"dilation={v}", ValueError, "dilation", dilation=v)
+    for v in (-1, (-1, 0), (0, 0, 0, -1), (1, 1, 1), "bogus"):
+        add(f"padding={v}", ValueError, "padding", padding=v)
+    add("window-larger-than-input", ValueError, WIN, x=np.zeros((1, 2, 2, 4), np.uint8), padding=0)
+    add("dilated-window-larger-than-padded-input", ValueError, WIN, dilation=4)
+    add("x-zero-channels", ValueError, ZERO_X, x=np.zeros((1, 5, 5, 0), np.uint8),
+        w=np.ones((6, 3, 3, 0), np.uint8))
+    add("x-zero-height", ValueError, ZERO_X, x=np.zeros((1, 0, 5, 4), np.uint8))
+    add("x-zero-width", ValueError, ZERO_X, x=np.zeros((1, 5, 0, 4), np.uint8))
+    add("weight-zero-C_out", ValueError, r"(?i)weight|C_out|channel",
+        w=np.ones((0, 3, 3, 4), np.uint8), bias=None)
+    add("weight-zero-kernel", ValueError, r"(?i)weight|kernel", w=np.ones((6, 0, 3, 4), np.uint8))
+    add("output_min>output_max", ValueError, OUT_MM, output_min=200, output_max=100)
+    add("only-output_scale", (TypeError, ValueError), "output_zero_point", output_zero_point=...)
+    add("only-output_zero_point", (TypeError, ValueError), "output_scale", output_scale=...)
+    return c
+
+
+def _call(form, changes):
+    x = changes.pop("x", _X)
+    w = changes.pop("w", _W)
+    bias = changes.pop("bias", np.zeros(6, np.int32))
+    out = changes.pop("out", None)
+    kw = dict(stride=1, padding=1, dilation=1, groups=1, input_scale=0.5, input_zero_point=128,
+              weight_scale=0.25, weight_zero_point=100, output_scale=1.0, output_zero_point=128)
+    kw.update(changes)
+    kw = {k: v for k, v in kw.items() if v is not ...}
+    if form == "function":
+        return qs.conv2d(x, w, bias, **kw, out=out)
+    op = qs.Conv2d(w, bias, **kw)
+    return op(x, out=out)
+
+
+@pytest.mark.parametrize("form", ["function", "class"])
+@pytest.mark.parametrize("changes, exc, match", _bad_cases())
+def test_conv2d_rejects(form, changes, exc, match):
+    with pytest.raises(exc, match=match):
+        _call(form, dict(changes))
+
+
+def test_conv2d_base_error_call_is_valid():
+    for form in ("function", "class"):
+        out = _call(form, {})
+        assert out.shape == (1, 5, 5, 6) and out.dtype == np.uint8
+
+
+@pytest.mark.parametrize("changes, exc, match", [
+    pytest.param(dict(w=_W.astype(np.float32)), TypeError, "weight", id="weight-dtype"),
+    pytest.param(dict(weight_scale=0.0), ValueError, "weight_scale", id="weight_scale"),
+    pytest.param(dict(input_zero_point=300), ValueError, "input_zero_point", id="input_zp"),
+    pytest.param(dict(output_min=9, output_max=3), ValueError, OUT_MM, id="clamp"),
+    pytest.param(dict(stride=0), ValueError, "stride", id="stride"),
+    pytest.param(dict(bias=np.zeros(2, np.int32)), ValueError, "bias", id="bias"),
+])
+def test_Conv2d_constructor_validates(changes, exc, match):
+    changes = dict(changes)
+    w = changes.pop("w", _W)
+    bias = changes.pop("bias", None)
+    kw = dict(padding=1, input_scale=0.5, input_zero_point=128, weight_scale=0.25,
+              weight_zero_point=100, output_scale=1.0, output_zero_point=128)
+    kw.update(changes)
+    with pytest.raises(exc, match=match):
+        qs.Conv2d(w, bias, **kw)
