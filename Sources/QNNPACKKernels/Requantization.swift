@@ -19,7 +19,10 @@ public struct OutputQuantization: Sendable {
 
   @inlinable @inline(__always)
   public func quantize(_ y: Float) -> Int32 {
-    let c = Swift.min(Swift.max(y, loLessZeroPoint), hiLessZeroPoint)
+    // Written as the selects x86 `maxps`/`minps` implement, so loops over it vectorise to
+    // two instructions (`Swift.max` would add NaN and signed-zero handling).
+    let above = loLessZeroPoint > y ? loLessZeroPoint : y
+    let c = hiLessZeroPoint < above ? hiLessZeroPoint : above
     return roundToNearestEven(c) &+ zeroPoint
   }
 }

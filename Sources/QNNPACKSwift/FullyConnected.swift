@@ -17,16 +17,14 @@ public func qnnps_fully_connected_create(
 ) -> Int32 {
   abiCall { () throws(Status) in
     let opOut = try nonNull(opOut)
-    let inputType = try DType(code: inputDtype)
-    let op = try Convolution2D(
-      inputType: inputType, weightType: DType(code: weightDtype),
-      window: Window2D(kernel: (1, 1), stride: (1, 1), dilation: (1, 1), padding: (0, 0, 0, 0)),
-      groups: 1, groupInputChannels: inputChannels, groupOutputChannels: outputChannels,
-      inputScale: inputScale, inputZeroPoint: inputZeroPoint,
-      weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
-      bias: bias, outputScale: outputScale,
-      output: inputType.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax))
-    publish(FullyConnected(op), opOut)
+    var conv: OpaquePointer?
+    let status = qnnps_convolution2d_nhwc_create(
+      inputDtype, weightDtype, 1, inputChannels, outputChannels, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0,
+      inputScale, inputZeroPoint, weights, weightScales, weightZeroPoints, bias,
+      outputScale, outputZeroPoint, outputMin, outputMax, &conv)
+    guard status == Status.success.rawValue, let conv else { throw Status(rawValue: status) ?? .invalidParameter }
+    let gemm = Unmanaged<Convolution2D>.fromOpaque(UnsafeRawPointer(conv)).takeRetainedValue()
+    publish(FullyConnected(gemm), opOut)
   }
 }
 

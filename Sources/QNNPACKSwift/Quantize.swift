@@ -27,6 +27,29 @@ struct ChannelLayout {
   }
 }
 
+/// The validated arguments of a per-channel (de)quantization; nil when there is nothing to do.
+struct ChannelCall {
+  let type: DType
+  let layout: ChannelLayout
+  let scales: UnsafePointer<Float>
+  let zeroPoints: UnsafePointer<Int32>
+  let input: UnsafeRawPointer
+  let output: UnsafeMutableRawPointer
+
+  init?(_ dtype: Int32, _ outer: Int, _ channels: Int, _ inner: Int,
+        _ scales: UnsafePointer<Float>?, _ zeroPoints: UnsafePointer<Int32>?,
+        _ input: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?) throws(Status) {
+    type = try DType(code: dtype)
+    self.scales = try nonNull(scales)
+    self.zeroPoints = try nonNull(zeroPoints)
+    layout = try ChannelLayout(outer: outer, channels: channels, inner: inner, type: type,
+                               scales: self.scales, zeroPoints: self.zeroPoints)
+    if layout.isEmpty { return nil }
+    self.input = try nonNull(input)
+    self.output = try nonNull(output)
+  }
+}
+
 @_cdecl("qnnps_quantize")
 public func qnnps_quantize(
   _ outputDtype: Int32, _ outer: Int, _ channels: Int, _ inner: Int,
@@ -34,15 +57,11 @@ public func qnnps_quantize(
   _ output: UnsafeMutableRawPointer?
 ) -> Int32 {
   abiCall { () throws(Status) in
-    let type = try DType(code: outputDtype)
-    let scales = try nonNull(scales), zeroPoints = try nonNull(zeroPoints)
-    let layout = try ChannelLayout(outer: outer, channels: channels, inner: inner, type: type,
-                                   scales: scales, zeroPoints: zeroPoints)
-    if layout.isEmpty { return }
-    let input = try nonNull(input), output = try nonNull(output)
-    switch type {
-    case .uint8: quantize(layout, input, scales, zeroPoints, output, UInt8.self)
-    case .int8: quantize(layout, input, scales, zeroPoints, output, Int8.self)
+    guard let call = try ChannelCall(outputDtype, outer, channels, inner, scales, zeroPoints, input, output) else { return }
+    let input = call.input.assumingMemoryBound(to: Float.self)
+    switch call.type {
+    case .uint8: quantize(call.layout, input, call.scales, call.zeroPoints, call.output, UInt8.self)
+    case .int8: quantize(call.layout, input, call.scales, call.zeroPoints, call.output, Int8.self)
     }
   }
 }
@@ -65,15 +84,11 @@ public func qnnps_dequantize(
   _ output: UnsafeMutablePointer<Float>?
 ) -> Int32 {
   abiCall { () throws(Status) in
-    let type = try DType(code: inputDtype)
-    let scales = try nonNull(scales), zeroPoints = try nonNull(zeroPoints)
-    let layout = try ChannelLayout(outer: outer, channels: channels, inner: inner, type: type,
-                                   scales: scales, zeroPoints: zeroPoints)
-    if layout.isEmpty { return }
-    let input = try nonNull(input), output = try nonNull(output)
-    switch type {
-    case .uint8: dequantize(layout, input, scales, zeroPoints, output, UInt8.self)
-    case .int8: dequantize(layout, input, scales, zeroPoints, output, Int8.self)
+    guard let call = try ChannelCall(inputDtype, outer, channels, inner, scales, zeroPoints, input, output) else { return }
+    let output = call.output.assumingMemoryBound(to: Float.self)
+    switch call.type {
+    case .uint8: dequantize(call.layout, call.input, call.scales, call.zeroPoints, output, UInt8.self)
+    case .int8: dequantize(call.layout, call.input, call.scales, call.zeroPoints, output, Int8.self)
     }
   }
 }
