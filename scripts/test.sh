@@ -5,6 +5,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_setup.sh"
 ROOT="$(pwd)"
 
+# qemu-user runs the library as older CPUs (tests/test_emulated_cpus.py).
+if ! command -v qemu-x86_64 >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "== installing qemu-user (Debian) for the emulated-CPU tests"
+    { apt-get update -qq && apt-get install -y -qq qemu-user; } >/dev/null 2>&1 \
+        || echo "warning: could not install qemu-user; the emulated-CPU tests will be skipped"
+fi
+
 echo "== swift test"
 swift test
 
