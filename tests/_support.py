@@ -113,7 +113,9 @@ def rand_clamp(rng, dtype, zero_point, scale=None, p_none=0.6):
         return int(zero_point), None
     if r < p_none + 2 * (1 - p_none) / 3 and zero_point < qmax - 2:   # ReLU6-like
         six = int(round(6.0 / scale)) if scale else 0
-        hi = zero_point + (six if 2 < six < qmax - zero_point else int(rng.integers(2, qmax - zero_point + 1)))
+        if not 2 < six < qmax - zero_point:
+            six = int(rng.integers(2, qmax - zero_point + 1))
+        hi = zero_point + six
         return int(zero_point), int(min(hi, qmax))
     lo = int(rng.integers(qmin, qmax - 20))
     hi = int(rng.integers(lo + 10, qmax + 1))
@@ -131,6 +133,7 @@ class Case:
         self.args = args
         self.kwargs = kwargs or {}
         self.expected = expected
+        self.origin = f"build_case({seed})"
         self.__dict__.update(extra)
 
     @property
@@ -141,8 +144,9 @@ class Case:
     id_keys = ()
 
     def describe(self):
-        lines = [f"{self.op} case seed={self.seed} (rebuild with build_case({self.seed}))"]
-        lines += [f"  {k} = {v!r}" for k, v in self.params.items()]
+        lines = [f"{self.op} case seed={self.seed} (rebuild: {self.origin} in test_{self.op}.py)"]
+        with np.printoptions(precision=17, threshold=1 << 20):
+            lines += [f"  {k} = {v!r}" for k, v in self.params.items()]
         return "\n".join(lines)
 
     def __repr__(self):

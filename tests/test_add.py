@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
+import _near_ties as nt
 from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bad_scale_params,
                       bad_zero_point_params, bounds, informative, log_uniform, non_contiguous,
                       pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot)
@@ -100,6 +101,38 @@ def test_add_parity(case, threads, kernel_family):
     else:
         got = qs.add(a, b, **case.kwargs)
     assert_same(got, case.expected, case)
+
+
+def _grid_cases():
+    """Every pair of quantized values (a 256x256 grid through broadcasting) for scale
+    triples chosen to hold near ties (see _near_ties.py)."""
+    cases = []
+    for dtype in (U8, I8):
+        rng = np.random.default_rng([TAG, 8000, int(dtype == I8)])
+        qmin, qmax = ref.qrange(dtype)
+        grid = np.arange(qmin, qmax + 1, dtype=np.int64).astype(dtype)
+        for t, (a_s, azp, b_s, bzp, o_s, ozp) in enumerate(nt.add_triples(rng, 4, dtype)):
+            kw = dict(a_scale=a_s, a_zero_point=azp, b_scale=b_s, b_zero_point=bzp,
+                      output_scale=o_s, output_zero_point=ozp)
+            a, b = grid[:, None], grid[None, :]
+            want = ref.add(a, b, **kw)
+            assert informative(want, qmin, qmax)
+            cases.append(AddCase("add", 8000 + t, dict(kind="grid", dt=dtype, **kw), (a, b), kw,
+                                 want, use_out=False))
+    for c in cases:
+        c.origin = "_grid_cases()"
+    return cases
+
+
+GRID = _grid_cases()
+
+
+@pytest.mark.parametrize("case", GRID, ids=lambda c: f"s{c.seed}-{c.id.split('-', 1)[1]}")
+def test_add_every_pair_near_ties(case, threads, kernel_family):
+    a, b = case.args
+    assert_same(qs.add(a, b, **case.kwargs), case.expected, case)
+    flat_a, flat_b = np.broadcast_arrays(a, b)
+    assert_same(qs.add(flat_a.copy(), flat_b.copy(), **case.kwargs), case.expected, case)
 
 
 @pytest.mark.parametrize("sa, sb", [((0,), ()), ((0, 3), (3,)), ((2, 0, 4), (1, 1, 4)),

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
+import _near_ties as nt
 from _support import (DT_X, I8, OUT_MM, POOL_KERNELS, U8, X_NAME, Case, assert_same,
                       assert_unchanged, bad_scale_params, bad_zero_point_params, bounds, channels,
                       clustered_q, hw_pair, informative, log_uniform, non_contiguous, pick,
@@ -102,6 +103,50 @@ def test_avg_pool2d_parity(case, threads, kernel_family):
     else:
         got = qs.avg_pool2d(*case.args, **case.kwargs)
     assert_same(got, case.expected, case)
+
+
+def _near_tie_cases():
+    """Windows whose sums Σ(x - x_zp) are near ties of the pooling multiplier (see
+    _near_ties.py): one window per channel, or (count_include_pad=False) border windows whose
+    divisor is the count of valid positions."""
+    cases = []
+    for i, ((KH, KW), dtype) in enumerate([((3, 3), U8), ((7, 7), I8), ((5, 5), U8),
+                                            ((14, 14), I8), ((2, 7), U8)]):
+        rng = np.random.default_rng([TAG, 8000 + i])
+        div = KH * KW
+        in_s, out_s, zp, sums = nt.avg_pool_sums(rng, div, dtype, 48)
+        x = np.stack([nt.window_with_sum(rng, div, s + zp * div, dtype) for s in sums], axis=-1)
+        x = x.reshape(1, KH, KW, len(sums))
+        kw = dict(input_scale=in_s, input_zero_point=zp, output_scale=out_s,
+                  output_zero_point=(sum(ref.qrange(dtype)) + 1) // 2)
+        want = ref.avg_pool2d(x, (KH, KW), **kw)
+        cases.append(AvgCase("avg_pool2d", 8000 + i, dict(kind="near-ties", dt=dtype, x=x.shape,
+                                                          k=(KH, KW), **kw),
+                             (x, (KH, KW)), kw, want))
+    # count_include_pad=False: a 9x9 window with padding 4 over a 7x7 input; the centre
+    # window holds all 49 pixels (divisor 49, not 81) and its sums are near ties.
+    for i, dtype in enumerate((U8, I8)):
+        rng = np.random.default_rng([TAG, 8100 + i])
+        in_s, out_s, zp, sums = nt.avg_pool_sums(rng, 49, dtype, 48)
+        x = np.stack([nt.window_with_sum(rng, 49, s + zp * 49, dtype) for s in sums], axis=-1)
+        x = x.reshape(1, 7, 7, len(sums))
+        kw = dict(count_include_pad=False, input_scale=in_s, input_zero_point=zp,
+                  output_scale=out_s, output_zero_point=(sum(ref.qrange(dtype)) + 1) // 2)
+        want = ref.avg_pool2d(x, 9, 1, 4, **kw)
+        cases.append(AvgCase("avg_pool2d", 8100 + i, dict(kind="near-ties-valid-count", dt=dtype,
+                                                          x=x.shape, k=9, **kw),
+                             (x, 9, 1, 4), kw, want))
+    for c in cases:
+        c.origin = "_near_tie_cases()"
+    return cases
+
+
+NEAR = _near_tie_cases()
+
+
+@pytest.mark.parametrize("case", NEAR, ids=lambda c: c.id)
+def test_avg_pool2d_near_ties(case, threads, kernel_family):
+    assert_same(qs.avg_pool2d(*case.args, **case.kwargs), case.expected, case)
 
 
 def test_avg_pool2d_count_include_pad_changes_the_border():

@@ -37,8 +37,8 @@ def test_choose_qparams_from_array(row, x_dtype):
 
 
 def test_choose_qparams_defaults_are_uint8_affine():
-    _check(qs.choose_qparams(np.array([-2.0, 6.0], np.float32)), (float.fromhex("0x1.010102p-5"), 64),
-           "defaults")
+    _check(qs.choose_qparams(np.array([-2.0, 6.0], np.float32)),
+           (float.fromhex("0x1.010102p-5"), 64), "defaults")
 
 
 def test_choose_qparams_non_contiguous_array_and_input_unchanged():
@@ -55,7 +55,8 @@ def test_choose_qparams_rejects_empty(x):
         qs.choose_qparams(x)
 
 
-@pytest.mark.parametrize("x", [np.array([-1.0, 1.0], np.float32), (-1.0, 1.0)], ids=["array", "pair"])
+@pytest.mark.parametrize("x", [np.array([-1.0, 1.0], np.float32), (-1.0, 1.0)],
+                         ids=["array", "pair"])
 def test_choose_qparams_rejects_symmetric_uint8_reduce_range(x):
     with pytest.raises(ValueError, match=r"symmetric|reduce_range"):
         qs.choose_qparams(x, dtype=np.uint8, symmetric=True, reduce_range=True)

@@ -6,6 +6,10 @@ included), zero points at the extremes, scales from 1e-4 to 10, fused clamps, pe
 and per-channel weights, uint8/int8 weights under uint8 activations and int8/int8,
 int32 / float32 / float64 / no bias, non-contiguous inputs and `out=`; the function and the
 prepacked class. Rebuild a failing case with build_case(seed).
+
+Fixed cases add accumulators beyond int32 (K = 40000, int32-limit biases), near ties that
+only an exact float32 requantization / float-bias quantization gets right (_near_ties.py),
+prepacked reuse over changing input sizes and concurrent calls of one operator.
 """
 import threading
 
@@ -13,6 +17,7 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
+import _near_ties as nt
 from _support import (I8, U8, Case, assert_same, assert_unchanged, bounds, channels,
                       informative, int_or_pair, log_uniform, non_contiguous, pick, rand_clamp,
                       rand_q, rand_zero_point, ref, snapshot)
@@ -224,6 +229,7 @@ def _wide_cases():
     cases.append(ConvCase("conv2d", 9200, dict(kind="huge float bias", **kw), (x, w, bias), kw,
                           ref.conv2d(x, w, bias, **kw)))
     for c in cases:
+        c.origin = "_wide_cases()"
         assert informative(c.expected, *ref.qrange(c.expected.dtype)), c.describe()
     return cases
 
@@ -234,6 +240,74 @@ WIDE = _wide_cases()
 @pytest.mark.parametrize("case", WIDE, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
 @pytest.mark.parametrize("form", ["function", "class"])
 def test_conv2d_accumulators_never_wrap(case, form, threads, kernel_family):
+    assert_same(run(case, form=form, use_out=False), case.expected, case)
+
+
+# ---- near ties: float32 requantization and float-bias quantization, exactly ------------------
+NEAR_SPECS = [  # name, x shape, weight shape, groups
+    ("dense3x3", (1, 3, 3, 8), (48, 3, 3, 8), 1),
+    ("dense1x1", (1, 1, 1, 16), (48, 1, 1, 16), 1),
+    ("grouped3x3", (1, 3, 3, 8), (48, 3, 3, 4), 2),
+    ("depthwise3x3", (1, 3, 3, 48), (48, 3, 3, 1), 48),
+    ("depthwise3x3-x2", (1, 3, 3, 24), (48, 3, 3, 1), 24),
+]
+
+
+SCHEMES = ("per-channel", "per-tensor", "float-bias")
+
+
+def _near_tie_cases():
+    """One output pixel per channel; int32 biases put every channel's accumulator on a
+    near tie of its multiplier (see _near_ties.py), or float biases on a near tie of their
+    quantization."""
+    cases = []
+    for i, (name, xs, wsh, G) in enumerate(NEAR_SPECS):
+        for j, (xd, wd) in enumerate(DTYPES):
+            for scheme in SCHEMES:
+                seed = 8000 + 100 * i + 10 * j + SCHEMES.index(scheme)
+                rng = np.random.default_rng([TAG, seed])
+                Co = wsh[0]
+                x, w = rand_q(rng, xs, xd), rand_q(rng, wsh, wd)
+                in_zp, w_zp = rand_zero_point(rng, xd), rand_zero_point(rng, wd)
+                in_s, out_s = float(log_uniform(rng, 1e-3, 1)), float(log_uniform(rng, 1e-3, 1))
+                if scheme == "float-bias":
+                    x = np.full(xs, in_zp, xd)
+                    base = float(log_uniform(rng, 1e-3, 1))
+                    w_s = base * log_uniform(rng, 1, 2, size=Co)
+                    out_s = float(np.float32(np.float32(in_s) * np.float32(base)))
+                    bias = nt.bias_targets(rng, in_s, w_s, y_max=50)
+                else:
+                    if scheme == "per-channel":
+                        pairs = nt.requant_targets(rng, Co, in_s, out_s)
+                        w_s = np.array([p[0] for p in pairs])
+                    else:
+                        m = float(log_uniform(rng, 1e-7, 1e-5))
+                        pairs = nt.requant_targets(rng, Co, in_s, out_s, w_s=m * out_s / in_s)
+                        w_s = pairs[0][0]
+                    target = np.array([p[1] for p in pairs], np.int64)
+                    q = dict(input_scale=in_s, input_zero_point=in_zp, weight_scale=w_s,
+                             weight_zero_point=w_zp)
+                    acc0 = ref.conv2d_accumulators(x, w, None, groups=G, **q).reshape(Co)
+                    bias = (target - acc0).astype(np.int32)
+                kw = dict(groups=G, input_scale=in_s, input_zero_point=in_zp, weight_scale=w_s,
+                          weight_zero_point=w_zp, output_scale=out_s,
+                          output_zero_point=128 if xd == U8 else 0)
+                want = ref.conv2d(x, w, bias, **kw)
+                assert informative(want, *ref.qrange(xd), min_fraction=0.9)
+                params = dict(kind=f"{name}-{scheme}", dt=(xd, wd), **kw)
+                cases.append(ConvCase("conv2d", seed, params, (x, w, bias), kw, want))
+    for c in cases:
+        c.origin = "_near_tie_cases()"
+    return cases
+
+
+NEAR = _near_tie_cases()
+
+
+@pytest.mark.parametrize("case", NEAR,
+                         ids=lambda c: f"s{c.seed}-{c.params['kind']}-{c.id.split('-', 1)[1]}")
+@pytest.mark.parametrize("form", ["function", "class"])
+def test_conv2d_near_ties(case, form, threads, kernel_family):
     assert_same(run(case, form=form, use_out=False), case.expected, case)
 
 
@@ -257,11 +331,11 @@ def test_conv2d_prepacked_reuse(name, threads, kernel_family):
     kw = dict(geo, groups=G, input_scale=0.02, input_zero_point=rand_zero_point(rng, xd),
               weight_scale=log_uniform(rng, 0.005, 0.02, Co), weight_zero_point=0,
               output_scale=0.5, output_zero_point=rand_zero_point(rng, xd))
-    a = ref.conv2d_accumulators(rand_q(rng, (1, 8, 8, G * wshape[3]), xd), w, bias,
-                                **{k: v for k, v in kw.items() if k not in ("output_scale", "output_zero_point")})
+    acc_kw = {k: v for k, v in kw.items() if k not in ("output_scale", "output_zero_point")}
+    a = ref.conv2d_accumulators(rand_q(rng, (1, 8, 8, G * wshape[3]), xd), w, bias, **acc_kw)
     kw["output_scale"] = float((a * 0.02 * kw["weight_scale"]).std() / 40 + 1e-6)
     op = qs.Conv2d(w, bias, **kw)
-    for i, (n, h, wd_) in enumerate([(1, 8, 8), (3, 5, 11), (2, 13, 7), (1, 8, 8)]):
+    for n, h, wd_ in [(1, 8, 8), (3, 5, 11), (2, 13, 7), (1, 8, 8)]:
         x = rand_q(rng, (n, h, wd_, G * wshape[3]), xd)
         want = ref.conv2d(x, w, bias, **kw)
         assert_same(op(x), want, None)

@@ -34,7 +34,8 @@ def build_case(seed):
     if rank and rng.random() < 0.3:
         axis = int(rng.integers(-rank, rank))
         n = shape[axis]
-        scale = (scale * log_uniform(rng, 0.5, 2, size=n)).astype(pick(rng, [np.float32, np.float64]))
+        scale = scale * log_uniform(rng, 0.5, 2, size=n)
+        scale = scale.astype(pick(rng, [np.float32, np.float64]))
         zp = np.array([rand_zero_point(rng, dtype) for _ in range(n)], dtype=np.int32)
     layout = "non-contiguous" if rank and rng.random() < 0.25 else "contiguous"
     q_call = non_contiguous(rng, q) if layout == "non-contiguous" else q

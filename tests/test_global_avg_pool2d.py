@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
+import _near_ties as nt
 from _support import (DT_X, I8, OUT_MM, U8, X_NAME, Case, assert_same, assert_unchanged,
                       bad_scale_params, bad_zero_point_params, bounds, channels, clustered_q,
                       informative, log_uniform, non_contiguous, pick, rand_clamp,
@@ -83,6 +84,35 @@ def test_global_avg_pool2d_parity(case, threads, kernel_family):
     else:
         got = qs.global_avg_pool2d(x, **case.kwargs)
     assert_same(got, case.expected, case)
+
+
+def _near_tie_cases():
+    """Per-channel window sums Σ(x - x_zp) on near ties of the pooling multiplier
+    (see _near_ties.py); one pair of scales per case."""
+    cases = []
+    for i, ((H, W), dtype) in enumerate([((3, 3), U8), ((7, 7), I8), ((14, 14), U8),
+                                          ((56, 56), I8), ((56, 56), U8), ((5, 10), I8)]):
+        rng = np.random.default_rng([TAG, 8000 + i])
+        div = H * W
+        in_s, out_s, zp, sums = nt.avg_pool_sums(rng, div, dtype, 48)
+        x = np.stack([nt.window_with_sum(rng, div, s + zp * div, dtype) for s in sums], axis=-1)
+        x = x.reshape(1, H, W, len(sums))
+        kw = dict(input_scale=in_s, input_zero_point=zp, output_scale=out_s,
+                  output_zero_point=(sum(ref.qrange(dtype)) + 1) // 2)
+        want = ref.global_avg_pool2d(x, **kw)
+        cases.append(GapCase("global_avg_pool2d", 8000 + i,
+                             dict(kind="near-ties", dt=dtype, x=x.shape, **kw), (x,), kw, want))
+    for c in cases:
+        c.origin = "_near_tie_cases()"
+    return cases
+
+
+NEAR = _near_tie_cases()
+
+
+@pytest.mark.parametrize("case", NEAR, ids=lambda c: c.id)
+def test_global_avg_pool2d_near_ties(case, threads, kernel_family):
+    assert_same(qs.global_avg_pool2d(*case.args, **case.kwargs), case.expected, case)
 
 
 _BIG = {}

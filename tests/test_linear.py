@@ -3,11 +3,14 @@
 Inputs [N, K], [K] (1-D) and [..., K]; K and C_out with odd sizes; uint8/int8 weights
 under uint8 activations and int8/int8; per-tensor and per-channel weights; every bias kind;
 fused clamps; non-contiguous inputs; `out=`. Rebuild a failing case with build_case(seed).
+Fixed cases add accumulators beyond int32, near ties of the float32 requantization and of
+float-bias quantization (_near_ties.py), and prepacked reuse over changing input shapes.
 """
 import numpy as np
 import pytest
 
 import qnnpack_swift as qs
+import _near_ties as nt
 from _support import (DT_X, I8, OUT_MM, U8, X_NAME, Case, assert_same, assert_unchanged,
                       bad_scale_params, bad_zero_point_params, bounds, informative, log_uniform,
                       non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot)
@@ -144,10 +147,13 @@ def _wide_cases():
         w = rand_q(rng, (5, 300), wd)
         kw = dict(input_scale=1.0, input_zero_point=qmin, weight_scale=1.0, weight_zero_point=0,
                   output_scale=2.0 ** 31 / 100, output_zero_point=128 if xd == U8 else 0)
-        cases.append(LinearCase("linear", 9100 + i, dict(kind="int32-limit bias", dt=(xd, wd), **kw),
-                                (x, w, bias), kw, ref.linear(x, w, bias, **kw)))
+        params = dict(kind="int32-limit bias", dt=(xd, wd), **kw)
+        cases.append(LinearCase("linear", 9100 + i, params, (x, w, bias), kw,
+                                ref.linear(x, w, bias, **kw)))
     for c in cases:
-        assert informative(c.expected, *ref.qrange(c.expected.dtype), min_fraction=0.0), c.describe()
+        c.origin = "_wide_cases()"
+        assert informative(c.expected, *ref.qrange(c.expected.dtype), min_fraction=0.0), \
+            c.describe()
     return cases
 
 
@@ -160,13 +166,65 @@ def test_linear_accumulators_never_wrap(case, form, threads, kernel_family):
     assert_same(run(case, form=form, use_out=False), case.expected, case)
 
 
+def _near_tie_cases():
+    """int32 biases that put every channel's accumulator on a near tie of its requantization
+    multiplier, and float biases on a near tie of their quantization (see _near_ties.py)."""
+    cases = []
+    for j, (xd, wd) in enumerate(DTYPES):
+        for scheme in ("per-channel", "per-tensor", "float-bias"):
+            seed = 8000 + 10 * j + ("per-channel", "per-tensor", "float-bias").index(scheme)
+            rng = np.random.default_rng([TAG, seed])
+            K, Co = 33, 64
+            x, w = rand_q(rng, (1, K), xd), rand_q(rng, (Co, K), wd)
+            in_zp, w_zp = rand_zero_point(rng, xd), rand_zero_point(rng, wd)
+            in_s, out_s = float(log_uniform(rng, 1e-3, 1)), float(log_uniform(rng, 1e-3, 1))
+            if scheme == "float-bias":
+                x = np.full((1, K), in_zp, xd)
+                base = float(log_uniform(rng, 1e-3, 1))
+                w_s = base * log_uniform(rng, 1, 2, size=Co)
+                out_s = float(np.float32(np.float32(in_s) * np.float32(base)))
+                bias = nt.bias_targets(rng, in_s, w_s, y_max=50)
+            else:
+                if scheme == "per-channel":
+                    pairs = nt.requant_targets(rng, Co, in_s, out_s)
+                    w_s = np.array([p[0] for p in pairs])
+                else:
+                    m = float(log_uniform(rng, 1e-7, 1e-5))
+                    pairs = nt.requant_targets(rng, Co, in_s, out_s, w_s=m * out_s / in_s)
+                    w_s = pairs[0][0]
+                target = np.array([p[1] for p in pairs], np.int64)
+                acc0 = ref.linear_accumulators(x, w, None, input_scale=in_s, input_zero_point=in_zp,
+                                               weight_scale=w_s, weight_zero_point=w_zp)
+                bias = (target - acc0.reshape(Co)).astype(np.int32)
+            kw = dict(input_scale=in_s, input_zero_point=in_zp, weight_scale=w_s,
+                      weight_zero_point=w_zp, output_scale=out_s,
+                      output_zero_point=128 if xd == U8 else 0)
+            want = ref.linear(x, w, bias, **kw)
+            assert informative(want, *ref.qrange(xd), min_fraction=0.9)
+            cases.append(LinearCase("linear", seed, dict(kind=scheme, dt=(xd, wd), **kw),
+                                    (x, w, bias), kw, want))
+    for c in cases:
+        c.origin = "_near_tie_cases()"
+    return cases
+
+
+NEAR = _near_tie_cases()
+
+
+@pytest.mark.parametrize("case", NEAR, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+@pytest.mark.parametrize("form", ["function", "class"])
+def test_linear_near_ties(case, form, threads, kernel_family):
+    assert_same(run(case, form=form, use_out=False), case.expected, case)
+
+
 @pytest.mark.parametrize("wd", [U8, I8], ids=["u8w", "i8w"])
 def test_linear_prepacked_reuse(wd, threads, kernel_family):
     rng = np.random.default_rng([TAG, 7, int(wd == I8)])
     K, Co = 37, 19
     w = rand_q(rng, (Co, K), wd)
     bias = rng.normal(0, 0.5, Co).astype(np.float32)
-    kw = dict(input_scale=0.03, input_zero_point=120, weight_scale=log_uniform(rng, 0.002, 0.01, Co),
+    kw = dict(input_scale=0.03, input_zero_point=120,
+              weight_scale=log_uniform(rng, 0.002, 0.01, Co),
               weight_zero_point=0 if wd == I8 else 128, output_scale=0.4, output_zero_point=100,
               output_min=100)
     op = qs.Linear(w, bias, **kw)
@@ -234,7 +292,8 @@ def _bad_cases():
         P(dict(w=np.ones((0, 6), np.uint8), bias=None), ValueError, r"(?i)weight|C_out|channel",
           id="C_out-zero"),
         P(dict(bias=np.zeros(4, np.int32)), ValueError, r"(?i)bias", id="bias-length"),
-        P(dict(weight_scale=np.full(4, 0.25)), ValueError, "weight_scale", id="weight_scale-length"),
+        P(dict(weight_scale=np.full(4, 0.25)), ValueError, "weight_scale",
+          id="weight_scale-length"),
         P(dict(weight_scale=np.array([0.25, np.nan, 0.25])), ValueError, "weight_scale",
           id="weight_scale-per-channel-nan"),
         P(dict(weight_scale=np.array([0.25, -1.0, 0.25])), ValueError, "weight_scale",

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
+import _near_ties as nt
 from _support import (I8, U8, Case, assert_same, assert_unchanged, informative, log_uniform,
                       non_contiguous, pick, rand_zero_point, ref, snapshot)
 
@@ -92,6 +93,34 @@ def test_quantize_parity(case, threads, kernel_family):
     assert_same(got, case.expected, case)
 
 
+def _near_tie_cases():
+    """float32 values a few ulps around (k + 0.5) * scale (see _near_ties.py)."""
+    cases = []
+    for i in range(8):
+        rng = np.random.default_rng([TAG, 8000 + i])
+        dtype = (U8, I8)[i % 2]
+        scale = float(log_uniform(rng, 1e-4, 10))
+        x = nt.quantize_near_ties(rng, scale, k_range=120)
+        zp = 128 if dtype == U8 else 0
+        x_call = x.astype(np.float64) if i % 4 == 3 else x
+        cases.append(QuantizeCase("quantize", 8000 + i,
+                                  dict(kind="near-ties", dt=dtype, scale=scale, zero_point=zp,
+                                       x_dtype=x_call.dtype, shape=x.shape),
+                                  (x_call, scale, zp), dict(dtype=dtype),
+                                  ref.quantize(x, scale, zp, dtype=dtype)))
+    for c in cases:
+        c.origin = "_near_tie_cases()"
+    return cases
+
+
+NEAR = _near_tie_cases()
+
+
+@pytest.mark.parametrize("case", NEAR, ids=lambda c: c.id)
+def test_quantize_near_ties(case, threads, kernel_family):
+    assert_same(qs.quantize(*case.args, **case.kwargs), case.expected, case)
+
+
 SPECIAL = np.array([np.inf, -np.inf, 1e30, -1e30, 3.4e38, -3.4e38, -0.0, 0.0, 1e-45, -1e-45,
                     127.5, 128.5, -128.5, 0.5, -0.5, 1.5, 2.5, 254.5, 255.5], np.float32)
 
@@ -102,7 +131,8 @@ def test_quantize_non_finite_and_huge_values(dtype, x_dtype, threads, kernel_fam
     x = SPECIAL.astype(x_dtype)
     if x_dtype == np.float64:
         x = np.concatenate([x, [1e300, -1e300, 1e-300]])
-    for scale, zp in ((1.0, 0), (1.0, int(ref.qrange(dtype)[1])), (1e-4, 3), (10.0, -1 if dtype == I8 else 1)):
+    qmax = int(ref.qrange(dtype)[1])
+    for scale, zp in ((1.0, 0), (1.0, qmax), (1e-4, 3), (10.0, -1 if dtype == I8 else 1)):
         assert_same(qs.quantize(x, scale, zp, dtype=dtype),
                     ref.quantize(x, scale, zp, dtype=dtype))
 

@@ -193,7 +193,8 @@ def test_padding_holds_the_zero_point():
 
 def test_same_padding_is_tensorflow_same():
     assert ref.conv_padding("same", (5, 5), (3, 3), 1, 1) == (1, 1, 1, 1)
-    assert ref.conv_padding("same", (5, 6), (2, 2), 1, 1) == (0, 0, 1, 1)     # extra at bottom/right
+    # the extra row / column goes to the bottom / right
+    assert ref.conv_padding("same", (5, 6), (2, 2), 1, 1) == (0, 0, 1, 1)
     assert ref.conv_padding("same", (7, 8), (3, 3), 2, 1) == (1, 0, 1, 1)     # out 4x4
     assert ref.conv_padding("same", (5, 5), (3, 3), 1, 2) == (2, 2, 2, 2)     # dilated kernel 5
     assert ref.conv_padding("same", (9, 9), (1, 1), 3, 1) == (0, 0, 0, 0)
@@ -311,8 +312,12 @@ def _conv_case(seed):
         G, Cg, Cog = 2, int(rng.integers(1, 3)), int(rng.integers(1, 3))
     else:
         G, Cg, Cog = int(rng.integers(1, 4)), 1, 1 if mode == "dw" else 2
-    stride = int(rng.integers(1, 4)) if rng.random() < 0.5 else tuple(int(v) for v in rng.integers(1, 4, 2))
-    dilation = int(rng.integers(1, 3)) if rng.random() < 0.5 else tuple(int(v) for v in rng.integers(1, 4, 2))
+    def int_or_pair(hi):
+        if rng.random() < 0.5:
+            return int(rng.integers(1, hi))
+        return tuple(int(v) for v in rng.integers(1, 4, 2))
+
+    stride, dilation = int_or_pair(4), int_or_pair(3)
     padding = [0, 1, (1, 2), (0, 1, 2, 1), "same"][int(rng.integers(5))]
     dh, dw = two(dilation)
     H = max(1, dh * (KH - 1) + 1 - 2) + int(rng.integers(0, 4))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
+import _near_ties as nt
 from _support import (I8, U8, Case, assert_same, assert_unchanged, informative, log_uniform,
                       non_contiguous, pick, rand_q, rand_zero_point, ref, snapshot)
 
@@ -79,6 +80,36 @@ def test_requantize_parity(case, threads, kernel_family):
     else:
         got = qs.requantize(*case.args, **case.kwargs)
     assert_same(got, case.expected, case)
+
+
+def _all_values_cases():
+    """All 256 inputs for scale pairs chosen to hold near ties (see _near_ties.py)."""
+    cases = []
+    for i, (dtype, to) in enumerate([(U8, None), (I8, None), (U8, I8), (I8, U8)]):
+        rng = np.random.default_rng([TAG, 8000 + i])
+        out_dtype = dtype if to is None else to
+        qmin, qmax = ref.qrange(dtype)
+        q = np.arange(qmin, qmax + 1, dtype=np.int64).astype(dtype)
+        for j, (s_in, s_out) in enumerate(nt.requantize_pairs(rng, 3)):
+            zp_in = int(rng.integers(qmin, qmax + 1))
+            zp_out = (sum(ref.qrange(out_dtype)) + 1) // 2
+            want = ref.requantize(q, s_in, zp_in, s_out, zp_out, dtype=to)
+            cases.append(RequantizeCase("requantize", 8000 + 10 * i + j,
+                                        dict(kind="all-values", dt=dtype, to=to or "same",
+                                             input_scale=s_in, input_zero_point=zp_in,
+                                             output_scale=s_out, output_zero_point=zp_out),
+                                        (q, s_in, zp_in, s_out, zp_out), dict(dtype=to), want))
+    for c in cases:
+        c.origin = "_all_values_cases()"
+    return cases
+
+
+ALL_VALUES = _all_values_cases()
+
+
+@pytest.mark.parametrize("case", ALL_VALUES, ids=lambda c: c.id)
+def test_requantize_all_values_near_ties(case, threads, kernel_family):
+    assert_same(qs.requantize(*case.args, **case.kwargs), case.expected, case)
 
 
 def test_requantize_keywords():

@@ -117,6 +117,7 @@ def test_operators_lists_callable_names():
     assert isinstance(ops, (list, tuple)) and all(isinstance(n, str) for n in ops)
     assert len(set(ops)) == len(ops)
     for name in ops:
-        assert callable(getattr(qs, name, None)), f"operators() lists {name!r}, not a callable of qs"
+        assert callable(getattr(qs, name, None)), \
+            f"operators() lists {name!r}, which is not a callable of qs"
     missing = [n for n in SECTION4 if n not in ops]
     assert not missing, f"operators() does not list {missing}"

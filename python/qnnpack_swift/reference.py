@@ -84,7 +84,8 @@ def conv_padding(padding, input_size, kernel_size, stride=1, dilation=1):
     """
     if isinstance(padding, str):
         if padding.lower() != "same":
-            raise ValueError(f"padding must be an int, a pair, a 4-tuple or 'same', got {padding!r}")
+            raise ValueError("padding must be an int, a pair, a 4-tuple or 'same', "
+                             f"got {padding!r}")
         H, W = input_size
         KH, KW = _pair(kernel_size, "kernel_size")
         sh, sw = _pair(stride, "stride")
@@ -170,7 +171,8 @@ def quantize_bias(bias, input_scale, weight_scale, c_out):
     if b.dtype not in (np.float32, np.float64):
         raise TypeError(f"bias must be int32, float32 or float64, got {b.dtype}")
     denom = _F32(input_scale) * _scales(weight_scale, c_out)
-    q = np.rint(b.astype(_F32).reshape(c_out) / denom).astype(np.float64)
+    with np.errstate(over="ignore"):  # beyond float32: ±inf, clamped to the int32 limits
+        q = np.rint(b.astype(_F32).reshape(c_out) / denom).astype(np.float64)
     return np.clip(q, _INT32_MIN, _INT32_MAX).astype(np.int64)
 
 
@@ -197,12 +199,14 @@ def _per_axis(v, ndim, axis):
 def quantize(x, scale, zero_point, dtype=np.uint8, axis=None, out=None):
     """clamp(rint(float32(x) / float32(scale)) + zero_point, qmin, qmax)."""
     qmin, qmax = qrange(dtype)
-    x32 = np.asarray(x).astype(_F32)
-    s = _per_axis(_scales(scale), x32.ndim, axis)
-    z = _per_axis(_zero_points(zero_point), x32.ndim, axis)
-    y = x32 / s
-    r = np.rint(y).astype(np.float64) + z
-    return _emit(np.clip(r, qmin, qmax).astype(dtype), out)
+    # Values beyond float32 become ±inf and saturate; NaN has no defined result.
+    with np.errstate(over="ignore", invalid="ignore"):
+        x32 = np.asarray(x).astype(_F32)
+        s = _per_axis(_scales(scale), x32.ndim, axis)
+        z = _per_axis(_zero_points(zero_point), x32.ndim, axis)
+        y = x32 / s
+        r = np.rint(y).astype(np.float64) + z
+        return _emit(np.clip(r, qmin, qmax).astype(dtype), out)
 
 
 def dequantize(q, scale, zero_point, axis=None, out=None):
@@ -242,7 +246,8 @@ def choose_qparams(x, dtype=np.uint8, symmetric=False, reduce_range=False):
         raise ValueError(f"x: min {lo32} is larger than max {hi32}")
     if dt == np.uint8:
         if symmetric and reduce_range:
-            raise ValueError("reduce_range is not supported for symmetric uint8 (symmetric, reduce_range)")
+            raise ValueError("reduce_range is not supported for symmetric uint8 "
+                             "(symmetric, reduce_range)")
         qmin, qmax = (0, 127) if reduce_range else (0, 255)
     elif dt == np.int8:
         qmin, qmax = (-64, 63) if reduce_range else (-128, 127)
