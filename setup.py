@@ -101,7 +101,7 @@ native = Extension(
 
 setup(
     package_dir={"": "python"},
-    packages=[PACKAGE],
+    packages=[PACKAGE, f"{PACKAGE}.onnx"],
     package_data={PACKAGE: ["py.typed", "*.pyi"]},
     exclude_package_data={PACKAGE: ["*.c"]},
     ext_modules=[native],

@@ -15,6 +15,7 @@ Conventions (API.md §1):
 - Wrong dtype → TypeError; wrong shape or value → ValueError naming the parameter.
 - Weighted operators also exist as prepacked classes (``Conv2d``, ``Linear``): create once,
   call many times.
+- ``qnnpack_swift.onnx.load(path)`` runs quantized ONNX models (needs the ``onnx`` package).
 """
 try:
     from . import _native  # noqa: F401  (the compiled extension)
@@ -27,6 +28,7 @@ from .elementwise import add, clamp
 from .linear import Linear, linear
 from .pooling import avg_pool2d, global_avg_pool2d, max_pool2d
 from .quantization import choose_qparams, dequantize, quantize, requantize
+from . import onnx
 from .runtime import (cpu_features, get_kernel_family, get_num_threads, operators,
                       set_kernel_family, set_num_threads)
 
@@ -48,6 +50,7 @@ __all__ = [
     "global_avg_pool2d",
     "linear",
     "max_pool2d",
+    "onnx",
     "operators",
     "quantize",
     "requantize",

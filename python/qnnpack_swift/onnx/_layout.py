@@ -1,0 +1,45 @@
+"""Tensor layouts as permutations.
+
+A tensor whose ONNX (logical) value is `L` is stored as `L.transpose(perm)`. ONNX image
+tensors are NCHW; qnnpack_swift's window operators read NHWC, so their inputs and outputs
+have perm NHWC = (0, 2, 3, 1). A Transpose node only relabels (the stored array is kept),
+and an operator that needs another layout transposes its input once per run.
+"""
+import numpy as np
+
+NHWC = (0, 2, 3, 1)
+
+
+def identity(rank):
+    return tuple(range(rank))
+
+
+def relative(stored, required):
+    """Axes turning an array stored with `stored` into one stored with `required`, or None
+    when nothing moves. (Stored axis i holds logical axis stored[i].)"""
+    if tuple(stored) == tuple(required):
+        return None
+    return tuple(stored.index(axis) for axis in required)
+
+
+def convert(array, axes):
+    """`array.transpose(axes)` as a C-contiguous array (no copy when only size-1 axes
+    move, since NumPy then already sees it as contiguous)."""
+    return np.ascontiguousarray(array.transpose(axes))
+
+
+def stored_axis(perm, axis):
+    """Where logical axis `axis` (negative allowed) sits in the stored array."""
+    return perm.index(axis % len(perm))
+
+
+def after_transpose(stored, transpose_perm):
+    """The perm of Transpose(transpose_perm)'s output when it keeps its input's storage."""
+    return tuple(transpose_perm.index(axis) for axis in stored)
+
+
+def name(perm):
+    """A short name for the summary: NCHW-style letters for rank 4, else the axes."""
+    if len(perm) == 4:
+        return "".join("NCHW"[axis] for axis in perm)
+    return "(" + ",".join(map(str, perm)) + ")"

@@ -1,0 +1,146 @@
+"""Small quantized ONNX graphs for the importer tests, built with onnx.helper from seeded
+random parameters, and the checks every importer test makes.
+
+`Graph` collects nodes, initializers, inputs and outputs; `q(...)` adds a (scale, zero
+point) pair; the `*_params` helpers make quantized weights and output scales that keep
+outputs informative (accumulator spread over about ±40 LSB). `check(model, feeds)` loads
+the model with qnnpack_swift, runs it twice (buffers are reused) and compares every output
+bit for bit with the §3 interpreter (tests/_onnx_reference.py).
+"""
+import importlib.util
+import pathlib
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+import _onnx_reference
+from _support import assert_same, qrange
+
+MS = "com.microsoft"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+_ELEM = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.uint8): TensorProto.UINT8,
+         np.dtype(np.int8): TensorProto.INT8, np.dtype(np.int32): TensorProto.INT32,
+         np.dtype(np.int64): TensorProto.INT64}
+
+
+class Graph:
+    """A graph under construction; `model()` gives the ModelProto."""
+
+    def __init__(self, seed, tag="graph"):
+        self.rng = np.random.default_rng([sum(map(ord, tag)), seed])
+        self.nodes, self.initializers, self.inputs, self.outputs = [], [], [], []
+        self.count = 0
+        self.domains = {""}
+
+    def name(self, base):
+        self.count += 1
+        return f"{base}{self.count}"
+
+    def const(self, base, array):
+        name = self.name(base)
+        self.initializers.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def input(self, name, dtype, shape):
+        self.inputs.append(helper.make_tensor_value_info(name, _ELEM[np.dtype(dtype)], shape))
+        return name
+
+    def output(self, name, dtype, shape=None):
+        self.outputs.append(helper.make_tensor_value_info(name, _ELEM[np.dtype(dtype)], shape))
+
+    def node(self, op_type, inputs, domain="", name=None, **attrs):
+        self.domains.add(domain)
+        out = self.name(op_type.lower() + "_out")
+        self.nodes.append(helper.make_node(op_type, list(inputs), [out], domain=domain,
+                                           name=name or self.name(op_type), **attrs))
+        return out
+
+    def q(self, scale, zero_point, dtype=np.uint8):
+        """(scale name, zero point name) of a quantization parameter pair."""
+        return (self.const("scale", np.asarray(scale, np.float32)),
+                self.const("zero_point", np.asarray(zero_point, dtype)))
+
+    def random_q(self, dtype=np.uint8, lo=0.01, hi=0.05):
+        qmin, qmax = qrange(dtype)
+        scale = float(np.exp(self.rng.uniform(np.log(lo), np.log(hi))))
+        return self.q(scale, int(self.rng.integers(qmin + 20, qmax - 20)), dtype), scale
+
+    def model(self, opset=13):
+        imports = [helper.make_opsetid(d, opset if d == "" else 1) for d in sorted(self.domains)]
+        graph = helper.make_graph(self.nodes, "test", self.inputs, self.outputs, self.initializers)
+        model = helper.make_model(graph, opset_imports=imports)
+        model.ir_version = 8
+        return model
+
+
+def weight_params(g, shape, dtype, per_channel):
+    """(weight, scale, zero point) initializer names and the float32 scales, for int8
+    (symmetric) or uint8 (zero point near 128) weights, per output channel (axis 0)."""
+    qmin, qmax = qrange(dtype)
+    w = g.rng.integers(qmin, qmax + 1, shape).astype(dtype)
+    channels = shape[0]
+    if per_channel:
+        scale = np.exp(g.rng.uniform(np.log(0.002), np.log(0.02), channels)).astype(np.float32)
+        zp = (np.zeros(channels, dtype) if dtype == np.int8
+              else g.rng.integers(100, 156, channels).astype(dtype))
+    else:
+        scale = np.float32(np.exp(g.rng.uniform(np.log(0.002), np.log(0.02))))
+        zp = np.asarray(0 if dtype == np.int8 else int(g.rng.integers(100, 156)), dtype)
+    return g.const("w", w), g.const("w_scale", scale), g.const("w_zero_point", zp), scale
+
+
+def output_scale(x_scale, w_scale, fan_in):
+    """An output scale spreading the accumulator (std ≈ √K·74²) over about ±40 LSB."""
+    return float(x_scale * np.mean(w_scale) * np.sqrt(fan_in) * 74.0 * 74.0 / 40.0)
+
+
+def int32_bias(g, channels, spread=3000):
+    return g.const("bias", g.rng.integers(-spread, spread, channels).astype(np.int32))
+
+
+def image(g, shape, dtype=np.float32):
+    """A seeded input: float in [-1, 2) or random quantized values."""
+    if np.dtype(dtype) == np.float32:
+        return g.rng.uniform(-1.0, 2.0, shape).astype(np.float32)
+    qmin, qmax = qrange(dtype)
+    return g.rng.integers(qmin, qmax + 1, shape).astype(dtype)
+
+
+def load_qs():
+    import qnnpack_swift as qs  # noqa: PLC0415
+    return qs
+
+
+def check(model, feeds, expect_informative=True):
+    """Loads `model` with qnnpack_swift, runs it twice and asserts every output equals the
+    §3 interpreter bit for bit; returns the loaded model."""
+    qs = load_qs()
+    data = model.SerializeToString()
+    m = qs.onnx.load(data)
+    expected = _onnx_reference.run(model, **feeds)
+    before = {k: v.copy() for k, v in feeds.items()}
+    for _ in range(2):  # the second call reuses every buffer
+        got = m(**feeds)
+        got = list(got) if isinstance(got, tuple) else [got]
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert_same(g, np.ascontiguousarray(e))
+    for k, v in feeds.items():
+        assert np.array_equal(before[k], v), f"input {k} was modified"
+    if expect_informative:
+        for e in expected:
+            if e.dtype in (np.uint8, np.int8):
+                lo, hi = qrange(e.dtype)
+                assert np.mean((e > lo) & (e < hi)) > 0.5, "the case is mostly saturated"
+    return m
+
+
+def load_benchmark(name):
+    """A module of benchmarks/ (make_mobilenet_v2, ort_parity), imported by path."""
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
