@@ -42,6 +42,10 @@ class Graph:
         self.initializers.append(numpy_helper.from_array(np.asarray(array), name))
         return name
 
+    def value(self, name):
+        """The value of the initializer `name`."""
+        return numpy_helper.to_array(next(t for t in self.initializers if t.name == name))
+
     def input(self, name, dtype, shape):
         self.inputs.append(helper.make_tensor_value_info(name, _ELEM[np.dtype(dtype)], shape))
         return name
@@ -66,6 +70,13 @@ class Graph:
         scale = float(np.exp(self.rng.uniform(np.log(lo), np.log(hi))))
         return self.q(scale, int(self.rng.integers(qmin + 20, qmax - 20)), dtype), scale
 
+    def input_q(self, dtype=np.uint8):
+        """(scale name, zero point name), scale: parameters covering image()'s [-1, 2)."""
+        qmin = qrange(dtype)[0]
+        scale = float(self.rng.uniform(3.0, 4.0)) / 255.0
+        return self.q(scale, qmin + int(round(1.0 / scale)) + int(self.rng.integers(0, 10)),
+                      dtype), scale
+
     def model(self, opset=13):
         imports = [helper.make_opsetid(d, opset if d == "" else 1) for d in sorted(self.domains)]
         graph = helper.make_graph(self.nodes, "test", self.inputs, self.outputs, self.initializers)
@@ -74,20 +85,23 @@ class Graph:
         return model
 
 
-def weight_params(g, shape, dtype, per_channel):
-    """(weight, scale, zero point) initializer names and the float32 scales, for int8
-    (symmetric) or uint8 (zero point near 128) weights, per output channel (axis 0)."""
-    qmin, qmax = qrange(dtype)
-    w = g.rng.integers(qmin, qmax + 1, shape).astype(dtype)
+def weight_params(g, shape, dtype, per_channel, transpose=False):
+    """(weight, scale, zero point) initializer names and the float32 scales of random
+    weights of `shape` [C_out, ...] centred on their zero point (int8: 0; uint8: about
+    128), one scale per output channel or one in all; `transpose` stores a 2-D weight as
+    [K, C_out] (MatMul's B)."""
     channels = shape[0]
-    if per_channel:
-        scale = np.exp(g.rng.uniform(np.log(0.002), np.log(0.02), channels)).astype(np.float32)
-        zp = (np.zeros(channels, dtype) if dtype == np.int8
-              else g.rng.integers(100, 156, channels).astype(dtype))
-    else:
-        scale = np.float32(np.exp(g.rng.uniform(np.log(0.002), np.log(0.02))))
-        zp = np.asarray(0 if dtype == np.int8 else int(g.rng.integers(100, 156)), dtype)
-    return g.const("w", w), g.const("w_scale", scale), g.const("w_zero_point", zp), scale
+    count = channels if per_channel else 1
+    zp = (np.zeros(count, np.int64) if dtype == np.int8
+          else g.rng.integers(120, 137, count))
+    w = zp.reshape((-1,) + (1,) * (len(shape) - 1)) + g.rng.integers(-120, 121, shape)
+    qmin, qmax = qrange(dtype)
+    w = np.clip(w, qmin, qmax).astype(dtype)
+    scale = np.exp(g.rng.uniform(np.log(0.002), np.log(0.02), count)).astype(np.float32)
+    if not per_channel:
+        scale, zp = scale[0], zp[0]
+    return (g.const("w", w.T.copy() if transpose else w), g.const("w_scale", scale),
+            g.const("w_zero_point", np.asarray(zp, dtype)), scale)
 
 
 def output_scale(x_scale, w_scale, fan_in):
@@ -132,7 +146,7 @@ def check(model, feeds, expect_informative=True):
         for e in expected:
             if e.dtype in (np.uint8, np.int8):
                 lo, hi = qrange(e.dtype)
-                assert np.mean((e > lo) & (e < hi)) > 0.5, "the case is mostly saturated"
+                assert np.mean((e > lo) & (e < hi)) >= 0.5, "the case is mostly saturated"
     return m
 
 

@@ -177,23 +177,25 @@ class Interpreter:
         return dict(input_scale=x_q[0], input_zero_point=x_q[1], output_scale=y_q[0],
                     output_zero_point=y_q[1], **_bounds(lo, hi))
 
-    def _global_pool(self, x, x_q, y_q, lo=None, hi=None):
-        n, c = x.shape[:2]
-        return ref.global_avg_pool2d(_nhwc(x), **self._io(x_q, y_q, lo, hi)).reshape(n, c, 1, 1)
+    def _global_pool(self, x, x_q, y_q, lo=None, hi=None, channels_last=False):
+        y = ref.global_avg_pool2d(x if channels_last else _nhwc(x), **self._io(x_q, y_q, lo, hi))
+        n, c = y.shape
+        return y.reshape((n, 1, 1, c) if channels_last else (n, c, 1, 1))
 
     def op_QLinearGlobalAveragePool(self, args, attrs):
-        assert not attrs.get("channels_last", 0)
-        return self._global_pool(args[0], self.qparams(args, 1), self.qparams(args, 3))
+        return self._global_pool(args[0], self.qparams(args, 1), self.qparams(args, 3),
+                                 channels_last=attrs.get("channels_last", 0))
 
     def _avg_pool(self, x, attrs, x_q, y_q, lo=None, hi=None):
+        last = attrs.get("channels_last", 0)
         window = _window(attrs, attrs["kernel_shape"])
-        return _nchw(ref.avg_pool2d(_nhwc(x), tuple(attrs["kernel_shape"]), window["stride"],
-                                    window["padding"],
-                                    count_include_pad=bool(attrs.get("count_include_pad", 0)),
-                                    **self._io(x_q, y_q, lo, hi)))
+        y = ref.avg_pool2d(x if last else _nhwc(x), tuple(attrs["kernel_shape"]),
+                           window["stride"], window["padding"],
+                           count_include_pad=bool(attrs.get("count_include_pad", 0)),
+                           **self._io(x_q, y_q, lo, hi))
+        return y if last else _nchw(y)
 
     def op_QLinearAveragePool(self, args, attrs):
-        assert not attrs.get("channels_last", 0)
         return self._avg_pool(args[0], attrs, self.qparams(args, 1), self.qparams(args, 3))
 
     def _lut(self, name, x, attrs, x_q, y_q, lo=None, hi=None):

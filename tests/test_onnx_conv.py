@@ -48,7 +48,7 @@ def conv_model(seed):
     with_bias = bool(rng.random() < 0.8)
 
     x = g.input("x", np.float32, ["batch", c_in, h, w])
-    x_q, x_scale = g.random_q(act)
+    x_q, x_scale = g.input_q(act)
     xq = g.node("QuantizeLinear", [x, *x_q])
     w_name, w_scale_name, w_zp_name, w_scale = weight_params(g, (c_out, c_in // groups, kh, kw),
                                                             wdt, per_channel)
@@ -101,7 +101,7 @@ def test_conv_matches_reference(seed, threads):
 def test_fused_clamp_is_in_the_summary():
     g = Graph(0, "conv-summary")
     x = g.input("x", np.float32, [1, 4, 8, 8])
-    x_q, x_scale = g.random_q(U8)
+    x_q, x_scale = g.input_q(U8)
     xq = g.node("QuantizeLinear", [x, *x_q])
     w, ws, wz, w_scale = weight_params(g, (8, 4, 3, 3), I8, True)
     y_q = g.q(output_scale(x_scale, w_scale, 36), 100)

@@ -36,7 +36,7 @@ def build_relu_clip(node, ctx):
             return reuse(a.shape, lambda out: qs_clamp(a, lo, hi, out=out))
 
         return ctx.step(node, [(x, info.perm)], run, info.dtype, info.rank, info.perm,
-                        f"qs.clamp{describe_clamp(lo, hi)}")
+                        f"qs.clamp{describe_clamp(lo, hi)}", ones=info.ones)
     if info.dtype.kind != "f":
         raise unsupported(node, f"{info.dtype} input is not supported")
     kind = info.dtype.type
@@ -47,7 +47,7 @@ def build_relu_clip(node, ctx):
         return a if lo_f is None and hi_f is None else np.clip(a, lo_f, hi_f)
 
     return ctx.step(node, [(x, info.perm)], run_float, info.dtype, info.rank, info.perm,
-                    f"NumPy clip [{lo}, {hi}] (float, exact)", numpy=True)
+                    f"NumPy clip [{lo}, {hi}] (float, exact)", numpy=True, ones=info.ones)
 
 
 def _lut_params(node, ctx, dtype):
@@ -76,7 +76,7 @@ def _unary_step(node, ctx, function, label, axis=None, **extra):
         return reuse(a.shape, lambda out: function(a, **params, out=out))
 
     return ctx.step(node, [(x, info.perm)], run, info.dtype, info.rank, info.perm,
-                    f"{label}{clamp}")
+                    f"{label}{clamp}", ones=info.ones)
 
 
 @register("QLinearSigmoid", domain="com.microsoft")

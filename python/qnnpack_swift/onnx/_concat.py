@@ -39,6 +39,8 @@ def build_qlinear_concat(node, ctx):
         else:
             fixed.append(None)
             inputs.append((name, perm))
+    if not inputs:
+        raise unsupported(node, "every operand is a constant (fold it before export)")
     stored_axis = _layout.stored_axis(perm, axis)
     params = dict(input_scales=scales, input_zero_points=zero_points, output_scale=output_scale,
                   output_zero_point=output_zero_point)

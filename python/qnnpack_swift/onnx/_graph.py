@@ -36,7 +36,10 @@ class Node:
         return (self.inputs[index] or None) if index < len(self.inputs) else None
 
     def describe(self):
-        return f"node {self.name!r} ({self.op_type})"
+        original = "+".join(op for _, op in self.fused)
+        if original == self.op_type:
+            return f"node {self.name!r} ({self.op_type})"
+        return f"node {self.name!r} ({original}, as {self.op_type})"
 
 
 class ValueInfo:

@@ -22,6 +22,12 @@ def relative(stored, required):
     return tuple(stored.index(axis) for axis in required)
 
 
+def moves_data(stored, required, ones):
+    """Whether converting from `stored` to `required` moves data: not when only logical
+    axes in `ones` (size 1) change places."""
+    return [a for a in stored if a not in ones] != [a for a in required if a not in ones]
+
+
 def convert(array, axes):
     """`array.transpose(axes)` as a C-contiguous array (no copy when only size-1 axes
     move, since NumPy then already sees it as contiguous)."""

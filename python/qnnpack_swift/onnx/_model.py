@@ -31,8 +31,10 @@ class StepInfo(NamedTuple):
     `op_type` / `domain` / `inputs` / `attributes` are those of the node after QDQ groups
     were rewritten to QOperator nodes (inputs include constants; '' for an absent one);
     `fused` lists the (name, op_type) of the model's own nodes the step stands for;
-    `runtime_inputs` are the tensors it reads at run time; `clamp` its fused
-    quantized-domain (min, max) clamp; `runs` what computes it.
+    `runtime_inputs` are the tensors it reads at run time; `transposes` the (tensor, from,
+    to, copies) layout conversions made for it (once per run, shared with later steps;
+    `copies` is False when only size-1 axes move); `clamp`
+    its fused quantized-domain (min, max) clamp; `runs` what computes it.
     """
     name: str
     op_type: str
@@ -42,6 +44,7 @@ class StepInfo(NamedTuple):
     attributes: dict
     output: str
     runtime_inputs: tuple
+    transposes: tuple
     clamp: tuple
     runs: str
 
@@ -106,12 +109,14 @@ class Model:
                 axes = _layout.relative(stored[name], perm)
                 if axes is not None and (name, perm) not in seen:
                     seen.add((name, perm))
-                    step.converts.append((name, stored[name], perm))
+                    step.converts.append((name, stored[name], perm, _layout.moves_data(
+                        stored[name], perm, ctx.info[name].ones)))
         self._plan = [(s.run, [(n, _layout.relative(stored[n], p)) for n, p in s.inputs],
                        s.output_name) for s in steps]
         self._output_axes = [(o.name, _layout.relative(stored[o.name], _layout.identity(
             ctx.info[o.name].rank))) for o in self.outputs]
         self._stored = stored
+        self._ones = {name: info.ones for name, info in ctx.info.items()}
         used = {n for s in steps for n, _ in s.inputs} | {o.name for o in self.outputs}
         self._constants = {n: c for n, c in graph.constants.items() if n in used}
         self._all_constants = graph.constants
@@ -189,7 +194,10 @@ class Model:
         """The steps in execution order, as StepInfo records."""
         return [StepInfo(s.name, s.node.op_type, s.node.domain, tuple(s.node.fused),
                          tuple(s.node.inputs), dict(s.node.attrs), s.output_name,
-                         tuple(n for n, _ in s.inputs), s.node.clamp, s.runs)
+                         tuple(n for n, _ in s.inputs),
+                         tuple((t, _layout.name(a), _layout.name(b), copies)
+                               for t, a, b, copies in s.converts),
+                         s.node.clamp, s.runs)
                 for s in self._steps]
 
     def constant(self, name):
@@ -229,13 +237,18 @@ class Model:
                  f"{'#':>3}  {'node':<{w_name}}  {'ONNX op(s)':<{w_ops}}  runs on"]
         for index, name, ops, runs, converts in rows:
             lines.append(f"{index:>3}  {name:<{w_name}}  {ops:<{w_ops}}  {runs}")
-            for tensor, old, new in converts:
+            for tensor, old, new, copies in converts:
+                how = "transposed once per run" if copies else "only size-1 axes move, no copy"
                 lines.append(f"{'':>3}  {'':<{w_name}}  {'':<{w_ops}}    (reads {tensor!r} "
-                             f"{_layout.name(old)} → {_layout.name(new)}: transposed once per run)")
+                             f"{_layout.name(old)} → {_layout.name(new)}: {how})")
         for name, axes in self._output_axes:
             if axes is not None:
-                lines.append(f"output {name!r} is returned {_layout.name(self._stored[name])} → "
-                             f"ONNX layout (transposed)")
+                perm = self._stored[name]
+                how = ("transposed" if _layout.moves_data(perm, _layout.identity(len(perm)),
+                                                          self._ones[name])
+                       else "only size-1 axes move, no copy")
+                lines.append(f"output {name!r} is returned {_layout.name(perm)} → ONNX layout "
+                             f"({how})")
         fallbacks = [s.name for s in self._steps if s.numpy]
         counts = {}
         for s in self._steps:

@@ -114,5 +114,6 @@ def build_qlinear_global_average_pool(node, ctx):
         return reuse(a.shape, lambda out: global_avg_pool2d(a, **params, out=out)).reshape(
             n, 1, 1, c)
 
+    spatial = (1, 2) if ctx.attr(node, "channels_last", 0) else (2, 3)
     return ctx.step(node, [(x, perm)], run, x_info.dtype, 4, out_perm,
-                    f"qs.global_avg_pool2d{clamp}")
+                    f"qs.global_avg_pool2d{clamp}", ones=spatial)

@@ -64,12 +64,13 @@ class _Fuser:
             return None
         scale, zero_point = self.const(dq.input(1)), self.const(dq.input(2))
         x = dq.input(0)
-        info_dtype = self.dtype_of(x)
-        if scale is None or (dq.input(2) and zero_point is None) or info_dtype not in QUANTIZED:
+        if scale is None or (dq.input(2) and zero_point is None):
             return None
-        if scale.size != 1 or (zero_point is not None and zero_point.size != 1):
+        # DQ's zero point has its input's dtype; without one, ask where the input comes from.
+        dtype = zero_point.dtype if zero_point is not None else self.dtype_of(x)
+        if dtype not in QUANTIZED or scale.size != 1 or (zero_point is not None and zero_point.size != 1):
             return None
-        zp_name = dq.input(2) or self.add_constant(f"{x}_zero_point", np.zeros((), info_dtype))
+        zp_name = dq.input(2) or self.add_constant(f"{x}_zero_point", np.zeros((), dtype))
         return x, dq.input(1), zp_name, dq
 
     def dtype_of(self, name):

@@ -40,7 +40,7 @@ def build_quantize_linear(node, ctx):
         return reuse(a.shape, lambda out: quantize(a, scale, zero_point, dtype, axis, out=out))
 
     return ctx.step(node, [(x, info.perm)], run, dtype, info.rank, info.perm,
-                    f"qs.quantize (to {dtype}, {_per(axis)})")
+                    f"qs.quantize (to {dtype}, {_per(axis)})", ones=info.ones)
 
 
 @register("DequantizeLinear")
@@ -58,7 +58,7 @@ def build_dequantize_linear(node, ctx):
             return (a.astype(np.int64) - zero_point).astype(np.float32) * scale
 
         return ctx.step(node, [(x, info.perm)], run_int32, FLOAT32, info.rank, info.perm,
-                        "NumPy int32 dequantize (exact)", numpy=True)
+                        "NumPy int32 dequantize (exact)", numpy=True, ones=info.ones)
     if info.dtype not in QUANTIZED:
         raise unsupported(node, f"x is {info.dtype}; only uint8, int8 and int32 are supported")
     scale, zero_point, dtype, axis = _parameters(node, ctx, info.rank, info.perm, info.dtype)
@@ -70,4 +70,4 @@ def build_dequantize_linear(node, ctx):
         return reuse(a.shape, lambda out: dequantize(a, scale, zero_point, axis, out=out))
 
     return ctx.step(node, [(x, info.perm)], run, FLOAT32, info.rank, info.perm,
-                    f"qs.dequantize ({_per(axis)})")
+                    f"qs.dequantize ({_per(axis)})", ones=info.ones)

@@ -14,7 +14,7 @@ def build_identity(node, ctx):
     single_output(node)
     x, info = ctx.tensor(node, 0, "input")
     return ctx.step(node, [(x, info.perm)], lambda a: a, info.dtype, info.rank, info.perm,
-                    "nothing (identity)")
+                    "nothing (identity)", ones=info.ones)
 
 
 @register("Transpose")
@@ -27,7 +27,8 @@ def build_transpose(node, ctx):
                          f"{info.rank} axes")
     out_perm = _layout.after_transpose(info.perm, perm)
     return ctx.step(node, [(x, info.perm)], lambda a: a, info.dtype, info.rank, out_perm,
-                    f"nothing (layout becomes {_layout.name(out_perm)}, no data moves)")
+                    f"nothing (layout becomes {_layout.name(out_perm)}, no data moves)",
+                    ones=[j for j, axis in enumerate(perm) if axis in info.ones])
 
 
 def _reshape_step(node, ctx, shape_of, rank, what):

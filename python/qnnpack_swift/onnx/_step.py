@@ -28,13 +28,15 @@ def register(*op_types, domain=""):
 
 
 class TensorInfo:
-    """Load-time facts about a tensor: dtype, rank and the perm it is stored with."""
+    """Load-time facts about a tensor: dtype, rank, the perm it is stored with and the
+    logical axes known to have size 1 (`ones`: moving those moves no data)."""
 
-    __slots__ = ("dtype", "rank", "perm")
+    __slots__ = ("dtype", "rank", "perm", "ones")
 
-    def __init__(self, dtype, rank, perm=None):
+    def __init__(self, dtype, rank, perm=None, ones=()):
         self.dtype, self.rank = np.dtype(dtype), rank
         self.perm = _layout.identity(rank) if perm is None else tuple(perm)
+        self.ones = frozenset(ones)
 
 
 class Step:
@@ -169,9 +171,9 @@ class Context:
         return node.attrs.get(name, default)
 
     # ---- outputs -----------------------------------------------------------------------
-    def step(self, node, inputs, run, dtype, rank, perm, runs, numpy=False):
+    def step(self, node, inputs, run, dtype, rank, perm, runs, numpy=False, ones=()):
         """The Step of `node`, recording its output's TensorInfo."""
-        output = TensorInfo(dtype, rank, perm)
+        output = TensorInfo(dtype, rank, perm, ones)
         self.info[node.outputs[0]] = output
         return Step(node, inputs, run, output, runs, numpy)
 
