@@ -187,33 +187,46 @@ class _Calibration:
 
 
 def quantize(variant):
+    """Quantizes the float model into the file of `variant`. (The model already is what
+    onnxruntime's pre-processing would make — static shapes, batch norm folded — so its
+    "consider pre-processing" warnings are silenced while it runs.)"""
+    import logging  # noqa: PLC0415
     from onnxruntime.quantization import (CalibrationMethod, QuantFormat,  # noqa: PLC0415
                                           QuantType, quantize_static)
     fmt, weight_type, per_channel = VARIANTS[variant]
-    quantize_static(FLOAT_MODEL, path(variant), _Calibration(),
-                    quant_format=getattr(QuantFormat, fmt), per_channel=per_channel,
-                    activation_type=QuantType.QUInt8, weight_type=getattr(QuantType, weight_type),
-                    calibrate_method=CalibrationMethod.MinMax)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_static(FLOAT_MODEL, path(variant), _Calibration(),
+                        quant_format=getattr(QuantFormat, fmt), per_channel=per_channel,
+                        activation_type=QuantType.QUInt8,
+                        weight_type=getattr(QuantType, weight_type),
+                        calibrate_method=CalibrationMethod.MinMax)
+    finally:
+        root.setLevel(level)
 
 
-def ensure_models(force=False, log=print):
-    """Writes the float model and every quantized variant that is absent (all with force)."""
+def ensure_models(variants=tuple(VARIANTS), force=False, log=print):
+    """Writes the float model and the quantized `variants` that are absent (all with
+    `force`); returns their paths."""
     os.makedirs(MODELS, exist_ok=True)
-    if force or not os.path.exists(FLOAT_MODEL):
+    missing = [v for v in variants if force or not os.path.exists(path(v))]
+    if missing and (force or not os.path.exists(FLOAT_MODEL)):
         import onnx  # noqa: PLC0415
         log(f"building {os.path.relpath(FLOAT_MODEL)} (seeded random weights, folded batch norm)")
         onnx.save(build_float_model(), FLOAT_MODEL)
-    for variant in VARIANTS:
-        if force or not os.path.exists(path(variant)):
-            log(f"quantizing {os.path.relpath(path(variant))} (onnxruntime quantize_static)")
-            quantize(variant)
+    for variant in missing:
+        log(f"quantizing {os.path.relpath(path(variant))} (onnxruntime quantize_static)")
+        quantize(variant)
+    return [path(v) for v in variants]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--force", action="store_true", help="rebuild every file")
     args = parser.parse_args()
-    ensure_models(args.force)
+    ensure_models(force=args.force)
     return 0
 
 

@@ -13,10 +13,11 @@ Two checks:
     so pairs are consecutive elements along K; emulating that reproduces its outputs.
     (onnxruntime's quantization docs: "might suffer from saturation … use reduce_range or
     the U8U8 format".)
-  - **QLinearAdd's float expression**: its AVX2 kernel folds the zero points into one
-    constant and uses fused multiply-adds, where API.md §3 computes `ma*(a - za) +
-    mb*(b - zb)`; a value within a float32 rounding of a half-way point (x.5) then rounds
-    the other way. Emulating that expression reproduces its outputs.
+  - **float arithmetic** where §3 is integer-exact: QLinearAdd's AVX2 kernel folds the zero
+    points into one constant and uses fused multiply-adds where API.md §3 computes
+    `ma*(a - za) + mb*(b - zb)`, so a value within a float32 rounding of a half-way point
+    (x.5) rounds the other way; QLinearAveragePool sums dequantized float32 values where
+    §3 sums integers. Emulating those expressions reproduces its outputs.
   Anything else counts as unexplained.
 * `output_agreement`: whole-model outputs over several inputs: the fraction of identical
   output elements and how often the top-5 classes agree.
@@ -163,13 +164,44 @@ def add_output(model, step, a, b):
     return np.clip(np.rint(y).astype(np.float64), lo, hi).astype(a.dtype)
 
 
+def average_pool_output(model, step, x):
+    """What ONNX Runtime's QLinearAveragePool (contrib_ops/cpu/quantization/qlinear_pool.cc)
+    computes: each input dequantized to float32, summed in float32 over the window in (h, w)
+    order, divided by the count, then `rint(y / y_scale + y_zero_point)` — float
+    arithmetic where §3 sums integers, so results can differ by one."""
+    s_in, s_out = (np.float32(_scalar(model, step.inputs[i])[0]) for i in (1, 3))
+    z_in, z_out = (int(_scalar(model, step.inputs[i])[0]) for i in (2, 4))
+    attrs = step.attributes
+    if attrs.get("channels_last", 0) or attrs.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
+        return None
+    (kh, kw), (sh, sw) = attrs["kernel_shape"], attrs.get("strides", (1, 1))
+    top, left, bottom, right = attrs.get("pads", (0, 0, 0, 0))
+    include_pad = attrs.get("count_include_pad", 0)
+    d = (s_in * (x.astype(np.int64) - z_in).astype(np.float32)).astype(np.float32)
+    h, w = x.shape[2:]
+    oh, ow = (h + top + bottom - kh) // sh + 1, (w + left + right - kw) // sw + 1
+    y = np.empty(x.shape[:2] + (oh, ow), np.float32)
+    for i in range(oh):
+        h0, h1 = max(i * sh - top, 0), min(i * sh - top + kh, h)
+        for j in range(ow):
+            w0, w1 = max(j * sw - left, 0), min(j * sw - left + kw, w)
+            acc = np.zeros(x.shape[:2], np.float32)
+            for r in range(h0, h1):
+                for c in range(w0, w1):
+                    acc += d[:, :, r, c]
+            y[:, :, i, j] = acc / np.float32(kh * kw if include_pad else (h1 - h0) * (w1 - w0))
+    lo, hi = _bounds(step, x.dtype)
+    return np.clip(np.rint(y / s_out + np.float32(z_out)), lo, hi).astype(x.dtype)
+
+
 class NodeResult(NamedTuple):
     name: str
     ops: str
     elements: int
     differ: int
     saturated: int   # differing elements ONNX Runtime's int16 saturation reproduces
-    add_rounding: int  # differing elements ONNX Runtime's QLinearAdd arithmetic reproduces
+    float_arithmetic: int  # differing elements reproduced by ONNX Runtime's float arithmetic
+                           # (QLinearAdd's expression, QLinearAveragePool's float sums)
     unexplained: int
 
 
@@ -191,21 +223,24 @@ def node_by_node(model, path, feeds):
         differ = ours != theirs
         if np.issubdtype(ours.dtype, np.floating):
             differ &= ~(np.isnan(ours) & np.isnan(theirs))
-        saturated = add_rounding = 0
+        saturated = by_float = 0
         if differ.any():
             explained = np.zeros_like(differ)
             emulated = saturated_output(model, step, *(inputs[t] for t in step.runtime_inputs[:1]))
             if emulated is not None:
                 explained |= differ & (emulated == theirs)
                 saturated = int(explained.sum())
-            if step.op_type == "QLinearAdd" and len(step.runtime_inputs) == 2:
-                emulated = add_output(model, step, *(inputs[t] for t in step.runtime_inputs))
-                by_add = differ & ~explained & (emulated == theirs)
-                add_rounding = int(by_add.sum())
-                explained |= by_add
+            emulated = None
+            runtime = [inputs[t] for t in step.runtime_inputs]
+            if step.op_type == "QLinearAdd" and len(runtime) == 2:
+                emulated = add_output(model, step, *runtime)
+            elif step.op_type == "QLinearAveragePool":
+                emulated = average_pool_output(model, step, *runtime)
+            if emulated is not None:
+                by_float = int((differ & ~explained & (emulated == theirs)).sum())
         n = int(differ.sum())
         results.append(NodeResult(step.name, "+".join(op for _, op in step.fused), ours.size,
-                                  n, saturated, add_rounding, n - saturated - add_rounding))
+                                  n, saturated, by_float, n - saturated - by_float))
     return results
 
 

@@ -166,3 +166,17 @@ def test_onnxruntime_models_match_the_interpreter(ort_quantized, weights, thread
     # the QDQ groups became the QOperator nodes. (The outputs may differ: onnxruntime gives
     # AveragePool's output its own parameters in QOperator, its input's in QDQ.)
     assert plans[0] == plans[1]
+
+
+@pytest.mark.parametrize("name", ["QOperator-QInt8-True", "QOperator-QUInt8-False",
+                                  "QDQ-QInt8-True", "QDQ-QUInt8-False"])
+def test_onnxruntime_models_node_by_node(ort_quantized, name):
+    """Fed with ONNX Runtime's own intermediates, every step gives ONNX Runtime's output
+    but where emulating its arithmetic (int16 saturation, QLinearAdd) reproduces the
+    difference."""
+    from _onnx_models import load_benchmark
+    parity = load_benchmark("ort_parity")
+    m = load_qs().onnx.load(str(ort_quantized[name]))
+    x = np.random.default_rng(5).normal(0, 1, (1, 3, 16, 16)).astype(np.float32)
+    results = parity.node_by_node(m, str(ort_quantized[name]), {"x": x})
+    assert not [r for r in results if r.unexplained], results
