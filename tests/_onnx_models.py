@@ -11,7 +11,6 @@ import importlib.util
 import pathlib
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 import _onnx_reference

@@ -7,7 +7,7 @@ dilation, auto_pad, bias, fused Relu / Clip, both formats and batch sizes 1 and 
 import numpy as np
 import pytest
 
-from _onnx_models import MS, Graph, check, image, int32_bias, output_scale, weight_params  # noqa: F401
+from _onnx_models import Graph, check, image, int32_bias, output_scale, weight_params
 
 U8, I8 = np.uint8, np.int8
 

@@ -3,7 +3,6 @@ its git-ignored folder): bit-identical to the §3 interpreter in all four varian
 node by node against ONNX Runtime — fed with ONNX Runtime's own intermediates, every step's
 output equals ONNX Runtime's except elements that emulating ONNX Runtime's own arithmetic
 reproduces (u8s8 int16 saturation on AVX2, QLinearAdd's float expression)."""
-import numpy as np
 import onnx
 import pytest
 

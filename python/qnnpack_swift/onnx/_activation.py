@@ -50,23 +50,10 @@ def build_relu_clip(node, ctx):
                     f"NumPy clip [{lo}, {hi}] (float, exact)", numpy=True, ones=info.ones)
 
 
-def _lut_params(node, ctx, dtype):
-    params = {}
-    for prefix, index in (("input", 1), ("output", 3)):
-        scale, zero_point, zp_dtype = ctx.qparams(node, index, index + 1, prefix)
-        if zp_dtype != dtype:
-            raise unsupported(node, f"the {prefix} zero point is {zp_dtype}, the data {dtype}")
-        params[f"{prefix}_scale"], params[f"{prefix}_zero_point"] = scale, zero_point
-    lo, hi = ctx.clamp(node, dtype)
-    if lo is not None or hi is not None:
-        params.update(output_min=lo, output_max=hi)
-    return params, describe_clamp(lo, hi)
-
-
 def _unary_step(node, ctx, function, label, axis=None, **extra):
     single_output(node)
     x, info = ctx.quantized(node, 0, "X")
-    params, clamp = _lut_params(node, ctx, info.dtype)
+    params, clamp = ctx.io_qparams(node, info.dtype)
     if axis is not None:
         params["axis"] = _layout.stored_axis(info.perm, axis)
     params.update(extra)

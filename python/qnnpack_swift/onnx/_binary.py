@@ -5,7 +5,7 @@ Both operands are read in one layout: that of the first runtime operand with the
 rank. A constant operand is expanded to that rank and transposed once, at load.
 """
 from . import _layout
-from ._step import Reused, describe_clamp, qs_operator, register, single_output, unsupported
+from ._step import Reused, qs_operator, register, single_output, unsupported
 
 
 def _operand(node, ctx, index, rank, perm):
@@ -34,14 +34,7 @@ def binary_step(node, ctx, function, label):
     if a_info.dtype != b_info.dtype:
         raise unsupported(node, f"A is {a_info.dtype} and B is {b_info.dtype}; they must match")
     dtype = a_info.dtype
-    params = {}
-    for prefix, index in (("a", 1), ("b", 4), ("output", 6)):
-        scale, zero_point, zp_dtype = ctx.qparams(node, index, index + 1, prefix)
-        if zp_dtype != dtype:
-            raise unsupported(node, f"the {prefix} zero point is {zp_dtype}, the data {dtype}")
-        params[f"{prefix}_scale"], params[f"{prefix}_zero_point"] = scale, zero_point
-    lo, hi = ctx.clamp(node, dtype)
-    params.update(output_min=lo, output_max=hi)
+    params, clamp = ctx.io_qparams(node, dtype, (("a", 1), ("b", 4), ("output", 6)))
     rank = max(a_info.rank, b_info.rank)
     runtime = [node.input(i) for i in (0, 3) if not ctx.is_constant(node.input(i))
                and ctx.info[node.input(i)].rank == rank]
@@ -58,8 +51,7 @@ def binary_step(node, ctx, function, label):
         b = prepare_b(next(arrays) if b_in is not None else None)
         return reuse((a.shape, b.shape), lambda out: function(a, b, **params, out=out))
 
-    return ctx.step(node, inputs, run, dtype, rank, perm,
-                    f"{label}{describe_clamp(lo, hi)}")
+    return ctx.step(node, inputs, run, dtype, rank, perm, f"{label}{clamp}")
 
 
 @register("QLinearAdd", domain="com.microsoft")

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import Conv2d
 from . import _layout
-from ._step import Reused, describe_clamp, register, single_output, unsupported
+from ._step import Reused, describe_clamp, prepack, register, single_output, unsupported
 
 
 def window_attributes(node, ctx, kernel):
@@ -80,16 +80,11 @@ def build_qlinear_conv(node, ctx):
     strides, dilations, pads = window_attributes(node, ctx, kernel)
     group = ctx.attr(node, "group", 1)
     lo, hi = ctx.clamp(node, x_info.dtype)
-    try:
-        conv = Conv2d(np.ascontiguousarray(w.transpose(0, 2, 3, 1)), bias, stride=strides,
-                      padding=pads, dilation=dilations, groups=group, input_scale=x_scale,
-                      input_zero_point=x_zp, weight_scale=w_scale, weight_zero_point=w_zp,
-                      output_scale=y_scale, output_zero_point=y_zp, output_min=lo,
-                      output_max=hi, input_dtype=x_info.dtype)
-    except TypeError as error:
-        raise unsupported(node, str(error)) from None
-    except ValueError as error:
-        raise ValueError(f"{node.describe()}: {error}") from None
+    conv = prepack(node, Conv2d, np.ascontiguousarray(w.transpose(0, 2, 3, 1)), bias,
+                   stride=strides, padding=pads, dilation=dilations, groups=group,
+                   input_scale=x_scale, input_zero_point=x_zp, weight_scale=w_scale,
+                   weight_zero_point=w_zp, output_scale=y_scale, output_zero_point=y_zp,
+                   output_min=lo, output_max=hi, input_dtype=x_info.dtype)
     reuse = Reused()
 
     def run(a):

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import Linear
 from . import _layout
-from ._step import Reused, describe_clamp, register, single_output, unsupported
+from ._step import Reused, describe_clamp, prepack, register, single_output, unsupported
 
 
 def _linear_step(node, ctx, a_index, b_index, bias_index, y_index, weight_of):
@@ -36,15 +36,10 @@ def _linear_step(node, ctx, a_index, b_index, bias_index, y_index, weight_of):
                                     f"{bias.dtype} {bias.shape}")
         bias = bias.reshape(n)
     lo, hi = ctx.clamp(node, a_info.dtype)
-    try:
-        linear = Linear(weight, bias, input_scale=a_scale, input_zero_point=a_zp,
-                        weight_scale=b_scale, weight_zero_point=b_zp, output_scale=y_scale,
-                        output_zero_point=y_zp, output_min=lo, output_max=hi,
-                        input_dtype=a_info.dtype)
-    except TypeError as error:
-        raise unsupported(node, str(error)) from None
-    except ValueError as error:
-        raise ValueError(f"{node.describe()}: {error}") from None
+    linear = prepack(node, Linear, weight, bias, input_scale=a_scale, input_zero_point=a_zp,
+                     weight_scale=b_scale, weight_zero_point=b_zp, output_scale=y_scale,
+                     output_zero_point=y_zp, output_min=lo, output_max=hi,
+                     input_dtype=a_info.dtype)
     reuse = Reused()
 
     def run(x):

@@ -65,18 +65,6 @@ def build_max_pool(node, ctx):
     return ctx.step(node, [(x, perm)], run, x_info.dtype, 4, out_perm, runs)
 
 
-def _io_qparams(node, ctx, dtype):
-    params = {}
-    for prefix, index in (("input", 1), ("output", 3)):
-        scale, zero_point, zp_dtype = ctx.qparams(node, index, index + 1, prefix)
-        if zp_dtype != dtype:
-            raise unsupported(node, f"the {prefix} zero point is {zp_dtype}, the data {dtype}")
-        params[f"{prefix}_scale"], params[f"{prefix}_zero_point"] = scale, zero_point
-    lo, hi = ctx.clamp(node, dtype)
-    params.update(output_min=lo, output_max=hi)
-    return params, describe_clamp(lo, hi)
-
-
 @register("QLinearAveragePool", domain="com.microsoft")
 def build_qlinear_average_pool(node, ctx):
     single_output(node)
@@ -87,7 +75,7 @@ def build_qlinear_average_pool(node, ctx):
         raise unsupported(node, "dilated average pooling is not supported")
     check = _check_ceil_mode(node, ctx, kernel, strides, pads, dilations)
     include_pad = bool(ctx.attr(node, "count_include_pad", 0))
-    params, clamp = _io_qparams(node, ctx, x_info.dtype)
+    params, clamp = ctx.io_qparams(node, x_info.dtype)
     reuse = Reused()
 
     def run(a):
@@ -105,7 +93,7 @@ def build_qlinear_global_average_pool(node, ctx):
     single_output(node)
     x, x_info = ctx.quantized(node, 0, "X")
     perm, out_perm = _layouts(node, ctx, x_info)
-    params, clamp = _io_qparams(node, ctx, x_info.dtype)
+    params, clamp = ctx.io_qparams(node, x_info.dtype)
     reuse = Reused()
 
     def run(a):

@@ -303,46 +303,49 @@ class _Fuser:
         return None
 
 
-def _fold_constant_quantize(graph):
-    """QuantizeLinear of constants (weights kept in float with a Q/DQ pair) → constants."""
+def _fold(graph, op_type, compute):
+    """Replaces each `op_type` (Q or DQ) node whose inputs are all constants by the constant
+    `compute(node, x, scale, zero_point, axis)` gives (None: keep the node)."""
     kept = []
     for node in graph.nodes:
-        if _is(node, _Q) and all(n in graph.constants for n in node.inputs if n):
+        if _is(node, op_type) and all(n in graph.constants for n in node.inputs if n):
             x, scale = graph.constants[node.inputs[0]], graph.constants[node.inputs[1]]
-            zero_point = graph.constants.get(node.input(2) or "", np.zeros((), np.uint8))
-            axis = node.attrs.get("axis", 1) if np.size(scale) > 1 else None
-            if x.dtype.kind == "f" and zero_point.dtype in QUANTIZED and not node.attrs.get("block_size"):
-                graph.constants[node.outputs[0]] = qs_quantize(
-                    x, scale.reshape(-1) if axis is not None else float(scale.reshape(())),
-                    zero_point.reshape(-1) if axis is not None else int(zero_point.reshape(-1)[0]),
-                    zero_point.dtype, axis)
+            zero_point = graph.constants.get(node.input(2) or "")
+            axis = node.attrs.get("axis", 1) % x.ndim if np.size(scale) > 1 else None
+            value = compute(node, x, scale, zero_point, axis)
+            if value is not None:
+                graph.constants[node.outputs[0]] = value
                 continue
         kept.append(node)
     graph.nodes = kept
 
 
-def _fold_constant_dequantize(graph):
-    """DequantizeLinear of constants nobody fused (a float operand) → float constants."""
-    kept = []
-    for node in graph.nodes:
-        if _is(node, _DQ) and all(n in graph.constants for n in node.inputs if n):
-            x, scale = graph.constants[node.inputs[0]], graph.constants[node.inputs[1]]
-            zero_point = graph.constants.get(node.input(2) or "", np.zeros((), x.dtype))
-            axis = node.attrs.get("axis", 1) % x.ndim if np.size(scale) > 1 else None
-            shape = [1] * x.ndim
-            if axis is not None:
-                shape[axis] = -1
-            s = np.asarray(scale, np.float32).reshape(shape if axis is not None else ())
-            z = np.asarray(zero_point, np.int64).reshape(shape if axis is not None else ())
-            graph.constants[node.outputs[0]] = s * (x.astype(np.int64) - z).astype(np.float32)
-            continue
-        kept.append(node)
-    graph.nodes = kept
+def _quantized_constant(node, x, scale, zero_point, axis):
+    """QuantizeLinear of a constant (a weight kept in float with a Q/DQ pair)."""
+    zero_point = np.zeros((), np.uint8) if zero_point is None else zero_point
+    if x.dtype.kind != "f" or zero_point.dtype not in QUANTIZED or node.attrs.get("block_size"):
+        return None
+    if axis is None:
+        return qs_quantize(x, float(scale.reshape(())), int(zero_point.reshape(-1)[0]),
+                           zero_point.dtype)
+    return qs_quantize(x, scale.reshape(-1), zero_point.reshape(-1), zero_point.dtype, axis)
+
+
+def _dequantized_constant(node, x, scale, zero_point, axis):
+    """DequantizeLinear of a constant nobody fused (a float operand): float32(x - zp) *
+    scale, as ONNX defines it (int32 included)."""
+    shape = [1] * x.ndim
+    if axis is not None:
+        shape[axis] = -1
+    shape = shape if axis is not None else ()
+    s = np.asarray(scale, np.float32).reshape(shape)
+    z = np.asarray(0 if zero_point is None else zero_point, np.int64).reshape(shape)
+    return s * (x.astype(np.int64) - z).astype(np.float32)
 
 
 def fuse(graph):
     """Rewrites every QDQ group of `graph` into its QOperator node (in place)."""
-    _fold_constant_quantize(graph)
+    _fold(graph, _Q, _quantized_constant)
     fuser = _Fuser(graph)
     nodes = []
     for node in graph.nodes:
@@ -350,4 +353,4 @@ def fuse(graph):
             nodes.append(fuser.rewrite(node) or node)
     graph.nodes = [n for n in nodes if id(n) not in fuser.absorbed]
     graph.remove_dead_nodes()
-    _fold_constant_dequantize(graph)
+    _fold(graph, _DQ, _dequantized_constant)

@@ -167,6 +167,20 @@ class Context:
             raise ValueError(f"{node.describe()}: {error}") from None
         return s, z, dtype
 
+    def io_qparams(self, node, dtype, slots=(("input", 1), ("output", 3))):
+        """(keyword arguments, clamp description) of a qs call: `{prefix}_scale` and
+        `{prefix}_zero_point` for each (prefix, scale index) of `slots` (zero point at the
+        next index), all for `dtype` data, and output_min / output_max of the fused clamp."""
+        params = {}
+        for prefix, index in slots:
+            scale, zero_point, zp_dtype = self.qparams(node, index, index + 1, prefix)
+            if zp_dtype != dtype:
+                raise unsupported(node, f"the {prefix} zero point is {zp_dtype}, the data {dtype}")
+            params[f"{prefix}_scale"], params[f"{prefix}_zero_point"] = scale, zero_point
+        lo, hi = self.clamp(node, dtype)
+        params.update(output_min=lo, output_max=hi)
+        return params, describe_clamp(lo, hi)
+
     def attr(self, node, name, default):
         return node.attrs.get(name, default)
 
@@ -191,6 +205,17 @@ def describe_clamp(lo, hi):
     if lo is None and hi is None:
         return ""
     return f", clamp [{'' if lo is None else lo}, {'' if hi is None else hi}]"
+
+
+def prepack(node, cls, *args, **kwargs):
+    """`cls(*args, **kwargs)` (a prepacked qs operator); its TypeError (a dtype combination
+    qs does not run) becomes NotImplementedError, its ValueError names the node."""
+    try:
+        return cls(*args, **kwargs)
+    except TypeError as error:
+        raise unsupported(node, str(error)) from None
+    except ValueError as error:
+        raise ValueError(f"{node.describe()}: {error}") from None
 
 
 def single_output(node):
