@@ -22,6 +22,7 @@ Other scripts call `ensure_models()` and `images(seed, count)` from here.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -186,8 +187,8 @@ class _Calibration:
         return None if batch is None else {"input": batch}
 
 
-def quantize(variant):
-    """Quantizes the float model into the file of `variant`. (The model already is what
+def quantize(variant, output):
+    """Quantizes the float model as `variant` says into the file `output`. (The model already is what
     onnxruntime's pre-processing would make — static shapes, batch norm folded — so its
     "consider pre-processing" warnings are silenced while it runs.)"""
     import logging  # noqa: PLC0415
@@ -198,7 +199,7 @@ def quantize(variant):
     level = root.level
     root.setLevel(logging.ERROR)
     try:
-        quantize_static(FLOAT_MODEL, path(variant), _Calibration(),
+        quantize_static(FLOAT_MODEL, output, _Calibration(),
                         quant_format=getattr(QuantFormat, fmt), per_channel=per_channel,
                         activation_type=QuantType.QUInt8,
                         weight_type=getattr(QuantType, weight_type),
@@ -215,11 +216,26 @@ def ensure_models(variants=tuple(VARIANTS), force=False, log=print):
     if missing and (force or not os.path.exists(FLOAT_MODEL)):
         import onnx  # noqa: PLC0415
         log(f"building {os.path.relpath(FLOAT_MODEL)} (seeded random weights, folded batch norm)")
-        onnx.save(build_float_model(), FLOAT_MODEL)
+        with _replacing(FLOAT_MODEL) as partial:
+            onnx.save(build_float_model(), partial)
     for variant in missing:
         log(f"quantizing {os.path.relpath(path(variant))} (onnxruntime quantize_static)")
-        quantize(variant)
+        with _replacing(path(variant)) as partial:
+            quantize(variant, partial)
     return [path(v) for v in variants]
+
+
+@contextlib.contextmanager
+def _replacing(final):
+    """A temporary path next to `final`, renamed to it once written: an interrupted run
+    never leaves a truncated model behind."""
+    partial = f"{final}.{os.getpid()}.partial"
+    try:
+        yield partial
+        os.replace(partial, final)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
 
 
 def main():

@@ -12,7 +12,6 @@ import numpy as np
 
 DEFAULT_DOMAINS = ("", "ai.onnx")
 MICROSOFT = "com.microsoft"
-INTERNAL = "qnnpack_swift"  # domain of the nodes the fusion passes create
 
 
 class Node:

@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import _validation as v
 from . import _layout
-from ._graph import INTERNAL
 
 REGISTRY = {}
 QUANTIZED = (np.dtype(np.uint8), np.dtype(np.int8))
@@ -222,7 +221,3 @@ def single_output(node):
     if len([o for o in node.outputs if o]) != 1:
         raise unsupported(node, f"only its first output is supported, the model uses "
                                 f"{len(node.outputs)}")
-
-
-def is_internal(node):
-    return node.domain == INTERNAL
