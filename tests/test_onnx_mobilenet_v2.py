@@ -46,3 +46,25 @@ def test_node_by_node_against_onnxruntime(models, variant):
         assert saturated == 0
     elif not (features["avx512vnni"] or features["avxvnni"]):
         assert saturated > 0  # int8 weights on AVX2 without VNNI: ONNX Runtime saturates
+
+
+def test_buffers_are_reused_between_calls(models):
+    """The first call allocates every step's output; later calls write into the same
+    buffers and allocate only the input's layout conversion and the returned copy."""
+    import tracemalloc
+    m = load_qs().onnx.load(mk.path(mk.MAIN_VARIANT))  # not run yet
+    x = mk.images(seed=3, count=1)
+    tracemalloc.start()
+    try:
+        peaks = []
+        for _ in range(3):
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            m(x)
+            peaks.append(tracemalloc.get_traced_memory()[1] - before)
+    finally:
+        tracemalloc.stop()
+    first = peaks[0]
+    assert first > 4_000_000  # MobileNetV2's activations at batch 1
+    # what later calls allocate: the uint8 input transposed once, the logits returned
+    assert max(peaks[1:]) < x.size + 64_000, peaks
