@@ -8,7 +8,7 @@ import Synchronization
 /// convolutions over a `[batch, 1, 1, K]` input.
 final class Convolution2D: @unchecked Sendable {
   let inputType: DType
-  let window: Window2D
+  let window: any TapGeometry
   let groups, groupInputChannels, groupOutputChannels: Int
   let inputZeroPoint: Int32
   let quantization: OutputQuantization
@@ -29,28 +29,22 @@ final class Convolution2D: @unchecked Sendable {
   var outputChannels: Int { groups * groupOutputChannels }
 
   init(
-    inputType: DType, weightType: DType, window: Window2D,
+    inputType: DType, weightType: DType, window: any TapGeometry,
     groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
     inputScale: Float, inputZeroPoint: Int32,
     weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
-    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization
+    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization, allowDepthwise: Bool = true
   ) throws(Status) {
     try require(inputType == .uint8 || weightType == .int8)  // int8 activations take int8 weights
     try require(groups >= 1 && groupInputChannels >= 1 && groupOutputChannels >= 1)
-    try checkScale(inputScale)
-    try checkScale(outputScale)
     try inputType.checkZeroPoint(inputZeroPoint)
     let outputChannels = try checkedProduct(groups, groupOutputChannels)
     let reduction = try checkedProduct(window.taps, groupInputChannels)
     _ = try checkedProduct(outputChannels, reduction, 4)
     _ = try checkedProduct(groups, groupInputChannels, 2)
-
-    var multipliers = [Float](repeating: 0, count: outputChannels)
-    for c in 0..<outputChannels {
-      try checkScale(weightScales[c])
-      try weightType.checkZeroPoint(weightZeroPoints[c])
-      multipliers[c] = try checkMultiplier((inputScale * weightScales[c]) / outputScale)
-    }
+    let multipliers = try requantizationMultipliers(
+      channels: outputChannels, weightType: weightType, inputScale: inputScale, weightScales: weightScales,
+      weightZeroPoints: weightZeroPoints, outputScale: outputScale)
 
     self.inputType = inputType
     self.window = window
@@ -59,25 +53,14 @@ final class Convolution2D: @unchecked Sendable {
     self.groupOutputChannels = groupOutputChannels
     self.inputZeroPoint = inputZeroPoint
     quantization = output
-    depthwise = groupInputChannels == 1
+    depthwise = allowDepthwise && groupInputChannels == 1
 
     // w - w_zp as int16, for output channel `oc` and reduction step `k` (tap-major, OHWI).
-    let raw = weights.assumingMemoryBound(to: UInt8.self)
-    func weight(_ oc: Int, _ k: Int) -> Int16 {
-      let byte = raw[oc * reduction + k]
-      let value = weightType == .uint8 ? Int16(byte) : Int16(Int8(bitPattern: byte))
-      return value - Int16(weightZeroPoints[oc])
-    }
+    let centered = CenteredWeights(raw: weights.assumingMemoryBound(to: UInt8.self), type: weightType,
+                                   reduction: reduction)
+    func weight(_ oc: Int, _ k: Int) -> Int16 { centered(oc, k, zeroPoint: weightZeroPoints[oc]) }
     let biasOf = { (oc: Int) -> Int32 in bias?[oc] ?? 0 }
-
-    // Exactness: |acc| ≤ |bias| + 255·Σ|w − w_zp|. Where that can leave int32 the 64-bit path runs.
-    var fitsInt32 = true
-    for oc in 0..<outputChannels {
-      var bound = Int64(biasOf(oc)).magnitude
-      for k in 0..<reduction { bound += 255 * UInt64(weight(oc, k).magnitude) }
-      if bound > UInt64(Int32.max) { fitsInt32 = false }
-    }
-    kernelISA = currentISA >= .avx2 && fitsInt32 ? .avx2 : .portable
+    kernelISA = gemmKernelISA(rows: outputChannels, reduction: reduction, bias: biasOf, weight: weight)
 
     if depthwise {
       // One block per 16 output channels over all groups; the reduction is the taps.
@@ -133,7 +116,8 @@ final class Convolution2D: @unchecked Sendable {
     if depthwise {
       runDepthwise(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
     } else {
-      try runGEMM(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
+      try runGEMM(batch: batch, height: height, width: width, outputSize: size, input: input,
+                  zeroPoint: inputZeroPoint, epilogue: .quantized(inputType, quantization), output: output)
     }
   }
 
@@ -183,8 +167,25 @@ final class Convolution2D: @unchecked Sendable {
     }
   }
 
+  /// Dynamic linear: `input` holds uint8 activations quantized per call with (`scale`,
+  /// `zeroPoint`); the output is float32 `f32(acc) · f32(scale · w_scale[c])` (the packed
+  /// multipliers are the weight scales). Always the GEMM path.
+  func runDequantized(batch: Int, input: UnsafeRawPointer?, scale: Float, zeroPoint: Int32,
+                      output: UnsafeMutablePointer<Float>?) throws(Status) {
+    try require(batch >= 0 && !depthwise && inputType == .uint8)
+    try checkScale(scale)
+    try DType.uint8.checkZeroPoint(zeroPoint)
+    if batch == 0 { return }
+    let input = try nonNull(input), output = try nonNull(output)
+    _ = try checkedProduct(batch, inputChannels, 2)
+    _ = try checkedProduct(batch, outputChannels, 4)
+    try runGEMM(batch: batch, height: 1, width: 1, outputSize: (1, 1), input: input, zeroPoint: zeroPoint,
+                epilogue: .dequantized(scale: scale), output: UnsafeMutableRawPointer(output), elementBytes: 4)
+  }
+
   private func runGEMM(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
-                       input: UnsafeRawPointer, output: UnsafeMutableRawPointer) throws(Status) {
+                       input: UnsafeRawPointer, zeroPoint: Int32, epilogue: GEMMEpilogue,
+                       output: UnsafeMutableRawPointer, elementBytes: Int = 1) throws(Status) {
     let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
     defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
 
@@ -194,16 +195,9 @@ final class Convolution2D: @unchecked Sendable {
     let chunk = 256
     parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
       let first = i * chunk, count = min(chunk, pixels - first)
-      switch inputType {
-      case .uint8:
-        q8ToS16Rows(input.assumingMemoryBound(to: UInt8.self) + first * inputChannels, pixels: count,
-                    groups: groups, channels: groupInputChannels, paddedChannels: paddedChannels,
-                    zeroPoint: inputZeroPoint, output: rows + first * rowLength)
-      case .int8:
-        q8ToS16Rows(input.assumingMemoryBound(to: Int8.self) + first * inputChannels, pixels: count,
-                    groups: groups, channels: groupInputChannels, paddedChannels: paddedChannels,
-                    zeroPoint: inputZeroPoint, output: rows + first * rowLength)
-      }
+      convertToS16Rows(inputType, input + first * inputChannels, pixels: count, groups: groups,
+                       channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                       output: rows + first * rowLength)
     }
 
     let m = batch * outputSize.height * outputSize.width
@@ -222,25 +216,9 @@ final class Convolution2D: @unchecked Sendable {
       var r = mt * rowsPerTask
       let end = min(m, r + rowsPerTask)
       while r < end {
-        let tileRows = min(4, end - r)
-        let a = indirection + r * taps
-        let out = output + r * c + firstChannel
-        switch (kernelISA, inputType) {
-        case (.portable, .uint8):
-          qs16IGEMM4x16Portable(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
-                                a: a, aOffset: g * paddedChannels, block: block,
-                                output: out.assumingMemoryBound(to: UInt8.self), outputStride: c,
-                                quantization: quantization)
-        case (.portable, .int8):
-          qs16IGEMM4x16Portable(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
-                                a: a, aOffset: g * paddedChannels, block: block,
-                                output: out.assumingMemoryBound(to: Int8.self), outputStride: c,
-                                quantization: quantization)
-        default:
-          qs16IGEMM4x16AVX2(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
-                            a: a, aOffset: g * paddedChannels, block: block, output: out, outputStride: c,
-                            quantization: quantization, signedOutput: inputType == .int8)
-        }
+        gemmTile(kernelISA, epilogue, rows: min(4, end - r), columns: columns, taps: taps, pairsPerTap: pairsPerTap,
+                 a: indirection + r * taps, aOffset: g * paddedChannels, block: block,
+                 output: output + (r * c + firstChannel) * elementBytes, outputStride: c)
         r += 4
       }
     }

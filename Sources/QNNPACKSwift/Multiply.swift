@@ -1,0 +1,38 @@
+import QNNPACKKernels
+
+/// Broadcasting multiply over a C-contiguous output (API.md §3):
+/// `y = f32(f32(a_scale) · f32(b_scale)) / f32(output_scale) · f32((a − a_zp)(b − b_zp))`.
+@_cdecl("qnnps_multiply_nd")
+public func qnnps_multiply_nd(
+  _ dtype: Int32, _ ndim: Int, _ shape: UnsafePointer<Int>?,
+  _ a: UnsafeRawPointer?, _ aStrides: UnsafePointer<Int>?, _ aScale: Float, _ aZeroPoint: Int32,
+  _ b: UnsafeRawPointer?, _ bStrides: UnsafePointer<Int>?, _ bScale: Float, _ bZeroPoint: Int32,
+  _ outputScale: Float, _ outputZeroPoint: Int32, _ outputMin: Int32, _ outputMax: Int32,
+  _ output: UnsafeMutableRawPointer?
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let operands = try BinaryOperands(
+      dtype: dtype, ndim: ndim, shape: shape, aStrides: aStrides, bStrides: bStrides,
+      scales: [aScale, bScale, outputScale], aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
+      outputZeroPoint: outputZeroPoint, outputMin: outputMin, outputMax: outputMax)
+    let parameters = MultiplyParameters(
+      aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
+      multiplier: try checkMultiplier((aScale * bScale) / outputScale), output: operands.output)
+    let broadcast = operands.broadcast
+    if broadcast.count == 0 { return }
+    let a = try nonNull(a), b = try nonNull(b), output = try nonNull(output)
+    switch operands.type {
+    case .uint8: multiply(broadcast, a, b, output, parameters, UInt8.self)
+    case .int8: multiply(broadcast, a, b, output, parameters, Int8.self)
+    }
+  }
+}
+
+private func multiply<T: QuantizedElement>(
+  _ broadcast: BroadcastAxes, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer,
+  _ output: UnsafeMutableRawPointer, _ parameters: MultiplyParameters, _: T.Type
+) {
+  broadcast.forEachRow(a, b, output, as: T.self) { x, xs, y, ys, out, count in
+    q8MultiplyRow(count: count, a: x, aStride: xs, b: y, bStride: ys, output: out, parameters: parameters)
+  }
+}
