@@ -240,3 +240,64 @@ def clustered_q(rng, shape, dtype):
     spread = float(rng.uniform(3, 60))
     v = np.rint(rng.normal(centre, spread, size=shape))
     return np.clip(v, qmin, qmax).astype(dtype)
+
+
+# ---- float-defined operators -------------------------------------------------------------
+def assert_within_one_lsb(got, expected, case=None):
+    """At most 1 LSB from the float64 reference (API.md §3) for every element; same dtype,
+    shape, C-contiguous. Returns how many elements match exactly."""
+    where = ("\n" + case.describe()) if case is not None else ""
+    assert isinstance(got, np.ndarray), f"result is {type(got).__name__}, not ndarray{where}"
+    assert got.dtype == expected.dtype, f"dtype {got.dtype} != expected {expected.dtype}{where}"
+    assert got.shape == expected.shape, f"shape {got.shape} != expected {expected.shape}{where}"
+    assert got.flags.c_contiguous, f"result is not C-contiguous{where}"
+    diff = np.abs(got.astype(np.int64) - expected.astype(np.int64))
+    if diff.size and diff.max() > 1:
+        idx = np.argwhere(diff > 1)[:8]
+        first = [(tuple(int(i) for i in ix), got[tuple(ix)].item(), expected[tuple(ix)].item())
+                 for ix in idx]
+        raise AssertionError(f"{int((diff > 1).sum())} of {got.size} elements are more than 1 "
+                             f"LSB off; first (index, got, expected): {first}{where}")
+    return int((diff == 0).sum())
+
+
+class ExactTally:
+    """Counts exact matches of a float-defined operator over its parity tests; the module's
+    last test prints the tally (visible with -s) and records it as a property."""
+
+    def __init__(self):
+        self.exact = 0
+        self.total = 0
+
+    def add(self, exact, total):
+        self.exact += exact
+        self.total += total
+
+    def report(self, name, record_property):
+        line = f"{name}: {self.exact} of {self.total} outputs equal the float64 reference exactly"
+        if self.total:
+            line += f" ({100.0 * self.exact / self.total:.3f}%), the rest within 1 LSB"
+        print("\n" + line)
+        record_property("exact_matches", f"{self.exact}/{self.total}")
+        return line
+
+
+def all_values(dtype):
+    """Every value of a quantized dtype, qmin..qmax."""
+    qmin, qmax = qrange(dtype)
+    return np.arange(qmin, qmax + 1).astype(dtype)
+
+
+def covering_array(rng, shape, dtype):
+    """A random array of `shape` that holds every value of the dtype when it has >= 256
+    elements."""
+    size = int(np.prod(shape))
+    values = rand_q(rng, size, dtype)
+    if size >= 256:
+        values[rng.permutation(size)[:256]] = all_values(dtype)
+    return values.reshape(shape)
+
+
+def rand_shape(rng, max_rank=4, dims=(1, 2, 3, 5, 7, 16, 17, 33)):
+    rank = int(rng.integers(0, max_rank + 1))
+    return tuple(int(pick(rng, list(dims))) for _ in range(rank))
