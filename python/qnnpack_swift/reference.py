@@ -803,13 +803,18 @@ def resize2d(x, size, mode="nearest", align_corners=False, out=None):
 
 def embedding_bag(weight, scales, biases, indices, offsets=None, *, mode="sum", bits=8,
                   per_sample_weights=None, include_last_offset=False, out=None):
-    """float64 reference of the bag reductions (rows dequantized as q*scale + bias with the
-    float32 scale and bias), returned as float64 [bags, dim]."""
+    """Reference of the bag reductions as float64 [bags, dim]. "sum" / "mean": rows
+    dequantized as q*scale + bias in float64 (with the float32 scale and bias), weighted and
+    summed in float64. "max": the elementwise maximum of the rows as the operator defines
+    them, float32(q) * scale + bias in float32 (so the maximum is exact)."""
     w = np.asarray(weight)
     if bits == 4:
         w = np.stack((w & 0x0F, w >> 4), axis=-1).reshape(w.shape[0], -1)
-    table = w.astype(np.float64) * np.asarray(scales, _F32).astype(np.float64)[:, None] \
-        + np.asarray(biases, _F32).astype(np.float64)[:, None]
+    s32, b32 = np.asarray(scales, _F32)[:, None], np.asarray(biases, _F32)[:, None]
+    if mode == "max":
+        table = (w.astype(_F32) * s32 + b32).astype(np.float64)
+    else:
+        table = w.astype(np.float64) * s32.astype(np.float64) + b32.astype(np.float64)
     idx = np.asarray(indices, dtype=np.int64)
     psw = None if per_sample_weights is None else \
         np.asarray(per_sample_weights, _F32).astype(np.float64)
