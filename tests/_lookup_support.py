@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, OUT_MM, U8, Case, ExactTally, all_values, assert_same,
-                      assert_unchanged, assert_within_one_lsb, bad_scale_params,
-                      bad_zero_point_params, covering_array, log_uniform, non_contiguous, pick,
-                      rand_clamp, rand_shape, rand_zero_point, ref, snapshot)
+from _support import (I8, OUT_MM, U8, Case, ExactTally, all_values, assert_same, assert_unchanged,
+                      assert_within_one_lsb, bad_scale_params, bad_zero_point_params,
+                      covering_array, log_uniform, non_contiguous, pick, rand_clamp, rand_shape,
+                      rand_zero_point, ref, snapshot, with_clamp)
 
 # Output range of each function over |x| <= r, for output scales that resolve it.
 _RANGE = {
@@ -50,10 +50,7 @@ def build_case(op, tag, seed):
             out_zp = rand_zero_point(rng, dtype)
         kwargs.update(output_scale=out_s, output_zero_point=out_zp)
         omin, omax = rand_clamp(rng, dtype, out_zp, out_s, p_none=0.7)
-        if omin is not None:
-            kwargs["output_min"] = omin
-        if omax is not None:
-            kwargs["output_max"] = omax
+        with_clamp(kwargs, omin, omax)
     shape = pick(rng, [(), (1,), (1, 1, 1, 1), (256,), (3, 100), rand_shape(rng), (2, 17, 9)],
                  p=[0.05, 0.05, 0.05, 0.2, 0.15, 0.3, 0.2])
     x = covering_array(rng, shape, dtype)

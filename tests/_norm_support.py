@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from _support import (I8, OUT_MM, U8, Case, ExactTally, assert_within_one_lsb, log_uniform,
-                      non_contiguous, pick, rand_clamp, rand_zero_point, ref)
+                      non_contiguous, pick, rand_clamp, rand_zero_point, ref, with_clamp)
 
 
 class NormCase(Case):
@@ -21,10 +21,7 @@ def draw_qparams(rng, dtype, out_range=4.0):
                   input_zero_point=rand_zero_point(rng, dtype), output_scale=out_s,
                   output_zero_point=out_zp)
     omin, omax = rand_clamp(rng, dtype, out_zp, out_s, p_none=0.7)
-    if omin is not None:
-        kwargs["output_min"] = omin
-    if omax is not None:
-        kwargs["output_max"] = omax
+    with_clamp(kwargs, omin, omax)
     return kwargs
 
 

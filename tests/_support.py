@@ -301,3 +301,35 @@ def covering_array(rng, shape, dtype):
 def rand_shape(rng, max_rank=4, dims=(1, 2, 3, 5, 7, 16, 17, 33)):
     rank = int(rng.integers(0, max_rank + 1))
     return tuple(int(pick(rng, list(dims))) for _ in range(rank))
+
+
+def first_informative(draw, tag, seed, name, tries=200):
+    """The first case `draw(rng, seed)` gives (None means: draw again) from the case's rng."""
+    rng = np.random.default_rng([tag, seed])
+    for _ in range(tries):
+        case = draw(rng, seed)
+        if case is not None:
+            return case
+    raise RuntimeError(f"{name} case {seed}: no informative case in {tries} draws")
+
+
+def with_clamp(kwargs, output_min, output_max):
+    """kwargs plus output_min / output_max where they are not None."""
+    if output_min is not None:
+        kwargs["output_min"] = output_min
+    if output_max is not None:
+        kwargs["output_max"] = output_max
+    return kwargs
+
+
+def broadcast_operand_shape(rng, out_shape):
+    """A shape that broadcasts to out_shape: a random tail of it with some axes set to 1."""
+    r = int(rng.integers(0, len(out_shape) + 1))
+    tail = out_shape[len(out_shape) - r:]
+    return tuple(1 if rng.random() < 0.3 else d for d in tail)
+
+
+def extreme_qparams(dtype):
+    """(input_zero_point, output_zero_point, output_scale) triples at the ends of the range."""
+    qmin, qmax = qrange(dtype)
+    return ((qmin, qmax, 0.05), (qmax, qmin, 0.5), (qmin + 100, qmin + 128, 4.0))

@@ -10,7 +10,8 @@ import pytest
 
 import qnnpack_swift as qs
 from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, log_uniform,
-                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot)
+                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot,
+                      with_clamp)
 
 TAG = 304
 N_CASES = 150
@@ -44,10 +45,7 @@ def build_case(seed):
     omin, omax = rand_clamp(rng, dtype, out_zp, out_s, p_none=0.75)
     kwargs = dict(input_scales=scales, input_zero_points=zps, output_scale=out_s,
                   output_zero_point=out_zp)
-    if omin is not None:
-        kwargs["output_min"] = omin
-    if omax is not None:
-        kwargs["output_max"] = omax
+    with_clamp(kwargs, omin, omax)
     expected = ref.concatenate(arrays, axis, **kwargs)
     calls = [non_contiguous(rng, a) if a.size and rng.random() < 0.2 else a for a in arrays]
     use_out = rng.random() < 0.25

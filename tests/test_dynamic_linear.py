@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, Case, assert_same, assert_unchanged, log_uniform, non_contiguous,
-                      pick, rand_q, rand_zero_point, ref, snapshot)
+from _support import (I8, Case, assert_same, assert_unchanged, log_uniform, non_contiguous, pick,
+                      rand_q, rand_zero_point, ref, snapshot)
 
 TAG = 310
 N_CASES = 120

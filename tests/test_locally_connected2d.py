@@ -12,8 +12,8 @@ import pytest
 
 import qnnpack_swift as qs
 from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bounds, channels,
-                      informative, log_uniform, non_contiguous, pick, rand_clamp, rand_q,
-                      rand_zero_point, ref, snapshot)
+                      extreme_qparams, first_informative, informative, log_uniform, non_contiguous,
+                      pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot, with_clamp)
 
 TAG = 302
 N_CASES = 120
@@ -59,10 +59,7 @@ def _draw(rng, seed):
     out_zp = rand_zero_point(rng, xd)
     omin, omax = rand_clamp(rng, xd, out_zp, out_s)
     kwargs = dict(geo, **qin, output_scale=out_s, output_zero_point=out_zp)
-    if omin is not None:
-        kwargs["output_min"] = omin
-    if omax is not None:
-        kwargs["output_max"] = omax
+    with_clamp(kwargs, omin, omax)
     expected = ref.locally_connected2d(x, w, bias, **kwargs)
     if not informative(expected, *bounds(xd, omin, omax)):
         return None
@@ -76,12 +73,7 @@ def _draw(rng, seed):
 
 
 def build_case(seed):
-    rng = np.random.default_rng([TAG, seed])
-    for _ in range(200):
-        case = _draw(rng, seed)
-        if case is not None:
-            return case
-    raise RuntimeError(f"locally_connected2d case {seed}: no informative case in 200 draws")
+    return first_informative(_draw, TAG, seed, "locally_connected2d")
 
 
 CASES = [build_case(s) for s in range(N_CASES)]
@@ -119,8 +111,7 @@ def test_locally_connected2d_edges(name, dt, threads, kernel_family):
     xs, wsh, geo = EDGES[name]
     rng = np.random.default_rng([TAG, 5, len(name)])
     x, w = rand_q(rng, xs, dt[0]), rand_q(rng, wsh, dt[1])
-    qmin, qmax = ref.qrange(dt[0])
-    for in_zp, out_zp, out_s in ((qmin, qmax, 0.05), (qmax, qmin, 0.5), (qmin + 100, qmin + 128, 4.0)):
+    for in_zp, out_zp, out_s in extreme_qparams(dt[0]):
         kw = dict(geo, input_scale=0.02, input_zero_point=in_zp, weight_scale=0.01,
                   weight_zero_point=0, output_scale=out_s, output_zero_point=out_zp)
         assert_same(qs.LocallyConnected2d(w, None, **kw)(x), ref.locally_connected2d(x, w, None, **kw))

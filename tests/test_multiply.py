@@ -9,8 +9,9 @@ import pytest
 
 import qnnpack_swift as qs
 from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bad_scale_params,
-                      bad_zero_point_params, bounds, informative, log_uniform, non_contiguous,
-                      pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot)
+                      bad_zero_point_params, bounds, broadcast_operand_shape, first_informative,
+                      informative, log_uniform, non_contiguous, pick, rand_clamp, rand_q,
+                      rand_zero_point, ref, snapshot, with_clamp)
 
 TAG = 303
 N_CASES = 150
@@ -20,17 +21,11 @@ class MulCase(Case):
     id_keys = ("dt", "a", "b", "layout", "out")
 
 
-def _operand_shape(rng, out_shape):
-    r = int(rng.integers(0, len(out_shape) + 1))
-    tail = out_shape[len(out_shape) - r:]
-    return tuple(1 if rng.random() < 0.3 else d for d in tail)
-
-
 def _draw(rng, seed):
     dtype = pick(rng, [U8, I8])
     rank = int(rng.integers(0, 5))
     full = tuple(int(pick(rng, [1, 2, 3, 5, 7, 16, 17, 33])) for _ in range(rank))
-    sa, sb = _operand_shape(rng, full), _operand_shape(rng, full)
+    sa, sb = broadcast_operand_shape(rng, full), broadcast_operand_shape(rng, full)
     if rng.random() < 0.2:
         sa = sb = full
     a, b = rand_q(rng, sa, dtype), rand_q(rng, sb, dtype)
@@ -46,10 +41,7 @@ def _draw(rng, seed):
     kwargs = dict(a_scale=a_s, a_zero_point=rand_zero_point(rng, dtype), b_scale=b_s,
                   b_zero_point=rand_zero_point(rng, dtype), output_scale=o_s,
                   output_zero_point=o_zp)
-    if omin is not None:
-        kwargs["output_min"] = omin
-    if omax is not None:
-        kwargs["output_max"] = omax
+    with_clamp(kwargs, omin, omax)
     expected = ref.multiply(a, b, **kwargs)
     if expected.size > 1 and not informative(expected, *bounds(dtype, omin, omax)):
         return None
@@ -65,12 +57,7 @@ def _draw(rng, seed):
 
 
 def build_case(seed):
-    rng = np.random.default_rng([TAG, seed])
-    for _ in range(200):
-        case = _draw(rng, seed)
-        if case is not None:
-            return case
-    raise RuntimeError(f"multiply case {seed}: no informative case in 200 draws")
+    return first_informative(_draw, TAG, seed, "multiply")
 
 
 CASES = [build_case(s) for s in range(N_CASES)]

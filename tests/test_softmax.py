@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, OUT_MM, U8, Case, ExactTally, all_values, assert_within_one_lsb,
-                      assert_unchanged, bad_scale_params, bad_zero_point_params, covering_array,
-                      log_uniform, non_contiguous, pick, rand_clamp, rand_q, rand_shape,
-                      rand_zero_point, ref, snapshot)
+from _support import (I8, OUT_MM, U8, Case, ExactTally, all_values, assert_unchanged,
+                      assert_within_one_lsb, bad_scale_params, bad_zero_point_params,
+                      covering_array, log_uniform, non_contiguous, pick, rand_clamp, rand_q,
+                      rand_shape, rand_zero_point, ref, snapshot, with_clamp)
 
 TAG = 306
 N_CASES = 120
@@ -39,10 +39,7 @@ def build_case(seed):
         out_zp = rand_zero_point(rng, dtype) if rng.random() < 0.3 else ref.qrange(dtype)[0]
         kwargs.update(output_scale=out_s, output_zero_point=out_zp)
         omin, omax = rand_clamp(rng, dtype, out_zp, out_s, p_none=0.7)
-        if omin is not None:
-            kwargs["output_min"] = omin
-        if omax is not None:
-            kwargs["output_max"] = omax
+        with_clamp(kwargs, omin, omax)
     use_out = rng.random() < 0.25
     x_call = non_contiguous(rng, x) if rng.random() < 0.2 else x
     params = dict(dt=dtype, shape=shape, axis=axis, fixed=fixed, out=use_out, **kwargs)

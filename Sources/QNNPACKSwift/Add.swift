@@ -18,21 +18,6 @@ public func qnnps_add_nd(
       aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
       aMultiplier: try checkMultiplier(aScale / outputScale), bMultiplier: try checkMultiplier(bScale / outputScale),
       output: operands.output)
-    let broadcast = operands.broadcast
-    if broadcast.count == 0 { return }
-    let a = try nonNull(a), b = try nonNull(b), output = try nonNull(output)
-    switch operands.type {
-    case .uint8: add(broadcast, a, b, output, parameters, UInt8.self)
-    case .int8: add(broadcast, a, b, output, parameters, Int8.self)
-    }
-  }
-}
-
-private func add<T: QuantizedElement>(
-  _ broadcast: BroadcastAxes, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer,
-  _ output: UnsafeMutableRawPointer, _ parameters: AddParameters, _: T.Type
-) {
-  broadcast.forEachRow(a, b, output, as: T.self) { x, xs, y, ys, out, count in
-    q8AddRow(count: count, a: x, aStride: xs, b: y, bStride: ys, output: out, parameters: parameters)
+    try operands.run(a, b, output, parameters)
   }
 }

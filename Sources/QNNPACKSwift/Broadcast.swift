@@ -77,3 +77,50 @@ struct BinaryOperands {
     output = try type.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax)
   }
 }
+
+/// The row loop of a broadcasting binary operator, for either dtype.
+protocol BinaryRowKernel {
+  func row<T: QuantizedElement>(
+    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
+    output: UnsafeMutablePointer<T>)
+}
+
+extension AddParameters: BinaryRowKernel {
+  func row<T: QuantizedElement>(
+    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
+    output: UnsafeMutablePointer<T>
+  ) {
+    q8AddRow(count: count, a: a, aStride: aStride, b: b, bStride: bStride, output: output, parameters: self)
+  }
+}
+
+extension MultiplyParameters: BinaryRowKernel {
+  func row<T: QuantizedElement>(
+    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
+    output: UnsafeMutablePointer<T>
+  ) {
+    q8MultiplyRow(count: count, a: a, aStride: aStride, b: b, bStride: bStride, output: output, parameters: self)
+  }
+}
+
+extension BinaryOperands {
+  /// Runs `kernel` over every output row (nothing for an empty output).
+  func run(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?,
+           _ kernel: some BinaryRowKernel) throws(Status) {
+    if broadcast.count == 0 { return }
+    let a = try nonNull(a), b = try nonNull(b), output = try nonNull(output)
+    switch type {
+    case .uint8: run(a, b, output, kernel, UInt8.self)
+    case .int8: run(a, b, output, kernel, Int8.self)
+    }
+  }
+
+  private func run<T: QuantizedElement>(
+    _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ output: UnsafeMutableRawPointer,
+    _ kernel: some BinaryRowKernel, _: T.Type
+  ) {
+    broadcast.forEachRow(a, b, output, as: T.self) { x, xs, y, ys, out, count in
+      kernel.row(count: count, a: x, aStride: xs, b: y, bStride: ys, output: out)
+    }
+  }
+}

@@ -58,16 +58,10 @@ struct TransposedWindow2D: TapGeometry {
   }
 }
 
-/// A prepacked transposed convolution: `Convolution2D`'s packed weights (OHWI
-/// `[C_out, KH, KW, C_in/groups]`), int16 rows and kernels over a transposed indirection.
-final class Deconvolution2D: Sendable {
-  let gemm: Convolution2D
-
-  init(_ gemm: Convolution2D) { self.gemm = gemm }
-}
-
 // MARK: - C ABI
 
+/// A transposed convolution is a `Convolution2D` (its packed OHWI weights, int16 rows and
+/// kernels) over a `TransposedWindow2D`; output size and run are the convolution's.
 @_cdecl("qnnps_deconvolution2d_nhwc_create")
 public func qnnps_deconvolution2d_nhwc_create(
   _ inputDtype: Int32, _ weightDtype: Int32,
@@ -96,7 +90,7 @@ public func qnnps_deconvolution2d_nhwc_create(
       weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
       bias: bias, outputScale: outputScale,
       output: inputType.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax))
-    publish(Deconvolution2D(op), opOut)
+    publish(op, opOut)
   }
 }
 
@@ -105,12 +99,7 @@ public func qnnps_deconvolution2d_nhwc_output_size(
   _ op: OpaquePointer?, _ inputHeight: Int, _ inputWidth: Int,
   _ outputHeight: UnsafeMutablePointer<Int>?, _ outputWidth: UnsafeMutablePointer<Int>?
 ) -> Int32 {
-  abiCall { () throws(Status) in
-    let deconv = try operatorObject(op, as: Deconvolution2D.self)
-    let size = try deconv.gemm.window.outputSize(height: inputHeight, width: inputWidth)
-    try nonNull(outputHeight).pointee = size.height
-    try nonNull(outputWidth).pointee = size.width
-  }
+  qnnps_convolution2d_nhwc_output_size(op, inputHeight, inputWidth, outputHeight, outputWidth)
 }
 
 @_cdecl("qnnps_deconvolution2d_nhwc_run")
@@ -118,8 +107,5 @@ public func qnnps_deconvolution2d_nhwc_run(
   _ op: OpaquePointer?, _ batch: Int, _ inputHeight: Int, _ inputWidth: Int,
   _ input: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?
 ) -> Int32 {
-  abiCall { () throws(Status) in
-    let deconv = try operatorObject(op, as: Deconvolution2D.self)
-    try deconv.gemm.run(batch: batch, height: inputHeight, width: inputWidth, input: input, output: output)
-  }
+  qnnps_convolution2d_nhwc_run(op, batch, inputHeight, inputWidth, input, output)
 }

@@ -18,21 +18,6 @@ public func qnnps_multiply_nd(
     let parameters = MultiplyParameters(
       aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
       multiplier: try checkMultiplier((aScale * bScale) / outputScale), output: operands.output)
-    let broadcast = operands.broadcast
-    if broadcast.count == 0 { return }
-    let a = try nonNull(a), b = try nonNull(b), output = try nonNull(output)
-    switch operands.type {
-    case .uint8: multiply(broadcast, a, b, output, parameters, UInt8.self)
-    case .int8: multiply(broadcast, a, b, output, parameters, Int8.self)
-    }
-  }
-}
-
-private func multiply<T: QuantizedElement>(
-  _ broadcast: BroadcastAxes, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer,
-  _ output: UnsafeMutableRawPointer, _ parameters: MultiplyParameters, _: T.Type
-) {
-  broadcast.forEachRow(a, b, output, as: T.self) { x, xs, y, ys, out, count in
-    q8MultiplyRow(count: count, a: x, aStride: xs, b: y, bStride: ys, output: out, parameters: parameters)
+    try operands.run(a, b, output, parameters)
   }
 }

@@ -321,11 +321,11 @@ static int parse_create_args(PyObject* args, const char* fn, Py_ssize_t count, c
   return to_sizes(values, a->sizes, (int)count, fn);
 }
 
-static PyObject* py_conv2d_create(PyObject* self, PyObject* args) {
-  const char* fn = "conv2d_create";
+/* conv2d_create (13 sizes) and deconv2d_create (15: with the output padding). */
+static PyObject* spatial_create(PyObject* args, const char* fn, int transposed) {
   create_args a;
   size_t cout, cin;
-  if (parse_create_args(args, fn, 13, &a) < 0) return NULL;
+  if (parse_create_args(args, fn, transposed ? 15 : 13, &a) < 0) return NULL;
   const size_t* s = a.sizes;
   const size_t groups = s[0], gic = s[1], goc = s[2], kh = s[3], kw = s[4];
   if (mul_size(groups, goc, &cout, fn) < 0 || mul_size(groups, gic, &cin, fn) < 0) return NULL;
@@ -334,13 +334,29 @@ static PyObject* py_conv2d_create(PyObject* self, PyObject* args) {
   if (weights == NULL) return NULL;
   qnnps_operator_t op = NULL;
   int32_t status;
-  WITHOUT_GIL(status, qnnps_convolution2d_nhwc_create(
-      a.input_dtype, qdtype_of(weights), groups, gic, goc, kh, kw, s[5], s[6], s[7], s[8], s[9],
-      s[10], s[11], s[12], a.input_scale, a.input_zero_point, DATA(weights), DATA(a.scales),
-      DATA(a.zero_points), bias_data(a.bias), a.output_scale, a.output_zero_point, a.output_min,
-      a.output_max, &op));
-  return created_operator(status, op, fn, "qnnps_convolution2d_nhwc_create", OP_CONVOLUTION,
+  if (transposed) {
+    WITHOUT_GIL(status, qnnps_deconvolution2d_nhwc_create(
+        a.input_dtype, qdtype_of(weights), groups, gic, goc, kh, kw, s[5], s[6], s[7], s[8], s[9],
+        s[10], s[11], s[12], s[13], s[14], a.input_scale, a.input_zero_point, DATA(weights),
+        DATA(a.scales), DATA(a.zero_points), bias_data(a.bias), a.output_scale,
+        a.output_zero_point, a.output_min, a.output_max, &op));
+  } else {
+    WITHOUT_GIL(status, qnnps_convolution2d_nhwc_create(
+        a.input_dtype, qdtype_of(weights), groups, gic, goc, kh, kw, s[5], s[6], s[7], s[8], s[9],
+        s[10], s[11], s[12], a.input_scale, a.input_zero_point, DATA(weights), DATA(a.scales),
+        DATA(a.zero_points), bias_data(a.bias), a.output_scale, a.output_zero_point, a.output_min,
+        a.output_max, &op));
+  }
+  return created_operator(status, op, fn, "create", transposed ? OP_DECONVOLUTION : OP_CONVOLUTION,
                           a.input_dtype, cin, cout);
+}
+
+static PyObject* py_conv2d_create(PyObject* self, PyObject* args) {
+  return spatial_create(args, "conv2d_create", 0);
+}
+
+static PyObject* py_deconv2d_create(PyObject* self, PyObject* args) {
+  return spatial_create(args, "deconv2d_create", 1);
 }
 
 /* Output size of a (transposed) convolution operator for an input size; -1 with ValueError
@@ -416,28 +432,6 @@ static PyObject* py_conv2d_run(PyObject* self, PyObject* args) {
     CALL_OR_RAISE(fn, qnnps_convolution2d_nhwc_run, n->op, batch, h, w, DATA(input), DATA(output));
   }
   Py_RETURN_NONE;
-}
-
-static PyObject* py_deconv2d_create(PyObject* self, PyObject* args) {
-  const char* fn = "deconv2d_create";
-  create_args a;
-  size_t cout, cin;
-  if (parse_create_args(args, fn, 15, &a) < 0) return NULL;
-  const size_t* s = a.sizes;
-  const size_t groups = s[0], gic = s[1], goc = s[2], kh = s[3], kw = s[4];
-  if (mul_size(groups, goc, &cout, fn) < 0 || mul_size(groups, gic, &cin, fn) < 0) return NULL;
-  const size_t wshape[4] = {cout, kh, kw, gic};
-  PyArrayObject* weights = weights_arg(a.weights, fn, 4, wshape, a.scales, a.zero_points, a.bias);
-  if (weights == NULL) return NULL;
-  qnnps_operator_t op = NULL;
-  int32_t status;
-  WITHOUT_GIL(status, qnnps_deconvolution2d_nhwc_create(
-      a.input_dtype, qdtype_of(weights), groups, gic, goc, kh, kw, s[5], s[6], s[7], s[8], s[9],
-      s[10], s[11], s[12], s[13], s[14], a.input_scale, a.input_zero_point, DATA(weights),
-      DATA(a.scales), DATA(a.zero_points), bias_data(a.bias), a.output_scale,
-      a.output_zero_point, a.output_min, a.output_max, &op));
-  return created_operator(status, op, fn, "qnnps_deconvolution2d_nhwc_create", OP_DECONVOLUTION,
-                          a.input_dtype, cin, cout);
 }
 
 static PyObject* py_locally_connected2d_create(PyObject* self, PyObject* args) {

@@ -75,6 +75,15 @@ class PrepackedOperator:
                             f"input_dtype), got {x.dtype}")
         return x
 
+    def _check_nhwc(self, x):
+        """The NHWC activation of a window operator: (x, N, H, W), its channels checked."""
+        x = self._check_input(x)
+        v.check_ndim(x, 4, "x", "[N, H, W, C]")
+        n, height, width, channels = x.shape
+        if channels != self.in_channels:
+            raise ValueError(f"x must have {self.in_channels} channels (last axis), got {channels}")
+        return x, n, height, width
+
     def _operator(self, dtype, key=()):
         """The native operator for `dtype` activations (and `key`), created once."""
         op = self._operators.get((dtype, key))

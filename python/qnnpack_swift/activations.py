@@ -6,6 +6,7 @@ The lookup-table operators (sigmoid, tanh, hardsigmoid, hardswish, leaky_relu) e
 native operator is created (cached per parameters), and then gather bytes through the table.
 """
 import functools
+import math
 
 import numpy as np
 
@@ -107,8 +108,8 @@ def softmax(x, axis=-1, *, input_scale, input_zero_point, output_scale=None,
     input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
     output_scale, output_zero_point = _output_qparams(x, output_scale, output_zero_point, 1)
     lo, hi = v.clamp_range(output_min, output_max, x.dtype)
-    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
-    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    outer = math.prod(x.shape[:axis])
+    inner = math.prod(x.shape[axis + 1:])
     return v.run_into(out, x.shape, x.dtype, (x,), lambda y: _native.softmax(
         x, y, outer, x.shape[axis], inner, input_scale, input_zero_point, output_scale,
         output_zero_point, lo, hi))

@@ -1,12 +1,12 @@
 """2-D transposed convolution (PyTorch's ConvTranspose2d), NHWC activations, OHWI weights."""
 from . import _native
 from . import _validation as v
-from ._prepacked import PrepackedOperator
+from .conv2d import Conv2d
 
 __all__ = ["ConvTranspose2d", "conv_transpose2d"]
 
 
-class ConvTranspose2d(PrepackedOperator):
+class ConvTranspose2d(Conv2d):
     """Prepacked quantized 2-D transposed convolution: ``ConvTranspose2d(weight, ...)(x)``.
 
     - ``x``: ``[N, H, W, C_in]`` uint8 or int8 (NHWC); the output is ``[N, OH, OW, C_out]``
@@ -28,71 +28,53 @@ class ConvTranspose2d(PrepackedOperator):
     - ``stride``, ``dilation``, ``output_padding``: int or ``(h, w)``; ``output_padding`` must
       be smaller than ``max(stride, dilation)`` per axis (PyTorch's rule). ``padding``: int,
       ``(h, w)`` or ``(top, left, bottom, right)``.
-    - ``bias``, qparams, ``output_min`` / ``output_max``, ``input_dtype``: as :class:`Conv2d`.
+    - ``bias``, qparams, ``output_min`` / ``output_max``, ``input_dtype``: as :class:`Conv2d`;
+      calling it runs the transposed convolution on ``x`` ``[N, H, W, C_in]``.
     """
-
-    _weight_ndim = 4
-    _weight_layout = "[C_out, KH, KW, C_in/groups]"
 
     def __init__(self, weight, bias=None, *, stride=1, padding=0, output_padding=0, dilation=1,
                  groups=1, input_scale, input_zero_point, weight_scale, weight_zero_point,
                  output_scale, output_zero_point, output_min=None, output_max=None,
                  input_dtype=None):
-        super().__init__(weight, bias, input_scale=input_scale,
+        # Checked before Conv2d's constructor, which may create the native operator.
+        if isinstance(padding, str):
+            raise ValueError(f"padding must be an int, (h, w) or (top, left, bottom, right) for "
+                             f"a transposed convolution, got {padding!r}")
+        self.output_padding = v.pair(output_padding, "output_padding", 0)
+        for op, s, d in zip(self.output_padding, v.pair(stride, "stride"),
+                            v.pair(dilation, "dilation")):
+            if op >= max(s, d):
+                raise ValueError(f"output_padding {self.output_padding} must be smaller than "
+                                 f"max(stride, dilation) per axis (stride {stride}, "
+                                 f"dilation {dilation})")
+        super().__init__(weight, bias, stride=stride, padding=v.padding4(padding),
+                         dilation=dilation, groups=groups, input_scale=input_scale,
                          input_zero_point=input_zero_point, weight_scale=weight_scale,
                          weight_zero_point=weight_zero_point, output_scale=output_scale,
                          output_zero_point=output_zero_point, output_min=output_min,
                          output_max=output_max, input_dtype=input_dtype)
-        self.groups = v.integer(groups, "groups", 1)
-        if self.output_channels % self.groups:
-            raise ValueError(f"groups ({self.groups}) must divide C_out ({self.output_channels})")
-        self.kernel_size = self._weight.shape[1:3]
-        self.in_channels = self.groups * self._weight.shape[3]
-        self.stride = v.pair(stride, "stride")
-        self.dilation = v.pair(dilation, "dilation")
-        self.padding = v.padding4(padding)
-        self.output_padding = v.pair(output_padding, "output_padding", 0)
-        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
-            if op >= max(s, d):
-                raise ValueError(f"output_padding {self.output_padding} must be smaller than "
-                                 f"max(stride, dilation) per axis (stride {self.stride}, "
-                                 f"dilation {self.dilation})")
-        if len(self._input_dtypes) == 1:
-            self._operator(self._input_dtypes[0])
 
-    def output_size(self, height, width):
+    def _output_size(self, height, width, pads):
         """(OH, OW) for an input of height × width; ValueError when either is below 1."""
         size = []
         for n, k, s, d, op, before, after in zip((height, width), self.kernel_size, self.stride,
                                                  self.dilation, self.output_padding,
-                                                 self.padding[:2], self.padding[2:]):
+                                                 pads[:2], pads[2:]):
             size.append((n - 1) * s - before - after + d * (k - 1) + op + 1)
         if min(size) < 1:
-            raise ValueError(f"padding {self.padding} leaves no output for an input of "
+            raise ValueError(f"padding {pads} leaves no output for an input of "
                              f"{height}x{width} (output size {tuple(size)})")
         return tuple(size)
 
-    def _create(self, native_dtype, key, resolved):
+    def _create(self, native_dtype, pads, resolved):
         input_zero_point, output_scale, output_zero_point, lo, hi = resolved
         c_out, kh, kw, group_input_channels = self._weight.shape
         sizes = (self.groups, group_input_channels, c_out // self.groups, kh, kw, *self.stride,
-                 *self.dilation, *self.padding, *self.output_padding)
+                 *self.dilation, *pads, *self.output_padding)
         return _native.deconv2d_create(
             native_dtype, sizes, self._input_scale, input_zero_point,
             self._weight, self._weight_scales, self._weight_zero_points, self._bias,
             output_scale, output_zero_point, lo, hi)
-
-    def __call__(self, x, out=None):
-        """Runs the transposed convolution on ``x`` ``[N, H, W, C_in]``."""
-        x = self._check_input(x)
-        v.check_ndim(x, 4, "x", "[N, H, W, C]")
-        n, height, width, channels = x.shape
-        if channels != self.in_channels:
-            raise ValueError(f"x must have {self.in_channels} channels (last axis), got {channels}")
-        size = self.output_size(height, width)
-        op = self._operator(x.dtype)
-        return v.run_into(out, (n, *size, self.output_channels), x.dtype, (x,),
-                          lambda y: _native.conv2d_run(op, x, y))
 
 
 def conv_transpose2d(x, weight, bias=None, *, stride=1, padding=0, output_padding=0,

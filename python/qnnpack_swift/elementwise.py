@@ -1,4 +1,6 @@
 """Elementwise operators on quantized arrays of any shape."""
+import math
+
 import numpy as np
 
 from . import _native
@@ -88,7 +90,7 @@ def concatenate(arrays, axis=-1, *, input_scales, input_zero_points, output_scal
     lo, hi = v.clamp_range(output_min, output_max, dtype)
     shape = list(xs[0].shape)
     shape[axis] = sum(a.shape[axis] for a in xs)
-    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    outer = math.prod(shape[:axis])
     return v.run_into(out, shape, dtype, xs, lambda y: _native.concatenate(
         xs, y, outer, scales, zero_points, output_scale, output_zero_point, lo, hi))
 

@@ -55,11 +55,7 @@ class LocallyConnected2d(PrepackedOperator):
 
     def __call__(self, x, out=None):
         """Runs the layer on ``x`` ``[N, H, W, C_in]``; returns ``[N, OH, OW, C_out]``."""
-        x = self._check_input(x)
-        v.check_ndim(x, 4, "x", "[N, H, W, C]")
-        n, height, width, channels = x.shape
-        if channels != self.in_channels:
-            raise ValueError(f"x must have {self.in_channels} channels (last axis), got {channels}")
+        x, n, height, width = self._check_nhwc(x)
         size = v.window_output_shape((height, width), self.padding, self.kernel_size, self.stride,
                                      self.dilation, "weight")
         if size != tuple(self.output_size):

@@ -59,6 +59,13 @@ def _requantize(y, output_qparams, bounds, dtype):
     return np.clip(q, lo, hi).astype(dtype)
 
 
+def _scale_shift(r, gamma, beta):
+    """r * gamma + beta, each optional."""
+    if gamma is not None:
+        r = r * gamma
+    return r if beta is None else r + beta
+
+
 def _normalize(centred, variance, eps):
     """centred / sqrt(variance + eps), with 0/0 (eps 0, constant data) as 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -90,11 +97,7 @@ def group_norm(x, num_groups, gamma=None, beta=None, eps=1e-5, *, input_scale,
         mean = d.mean(axis=(1, 3), keepdims=True)
         variance = ((d - mean) ** 2).mean(axis=(1, 3), keepdims=True)
         r = _normalize(d - mean, variance, eps).reshape(x.shape)
-        if gamma is not None:
-            r = r * gamma
-        if beta is not None:
-            r = r + beta
-        y[...] = _requantize(r, oq, bounds, x.dtype)
+        y[...] = _requantize(_scale_shift(r, gamma, beta), oq, bounds, x.dtype)
 
     return v.run_into(out, x.shape, x.dtype, (x,), run)
 
@@ -122,11 +125,7 @@ def batch_norm2d(x, mean, var, gamma=None, beta=None, eps=1e-5, *, input_scale,
 
     def run(y):
         r = (_dequantized(x, iq) - mean) / np.sqrt(var + eps)
-        if gamma is not None:
-            r = r * gamma
-        if beta is not None:
-            r = r + beta
-        y[...] = _requantize(r, oq, bounds, x.dtype)
+        y[...] = _requantize(_scale_shift(r, gamma, beta), oq, bounds, x.dtype)
 
     return v.run_into(out, x.shape, x.dtype, (x,), run)
 
@@ -155,10 +154,6 @@ def layer_norm(x, normalized_shape, gamma=None, beta=None, eps=1e-5, *, input_sc
         mean = d.mean(axis=axes, keepdims=True)
         variance = ((d - mean) ** 2).mean(axis=axes, keepdims=True)
         r = _normalize(d - mean, variance, eps)
-        if gamma is not None:
-            r = r * gamma
-        if beta is not None:
-            r = r + beta
-        y[...] = _requantize(r, oq, bounds, x.dtype)
+        y[...] = _requantize(_scale_shift(r, gamma, beta), oq, bounds, x.dtype)
 
     return v.run_into(out, x.shape, x.dtype, (x,), run)
