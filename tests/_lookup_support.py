@@ -176,6 +176,6 @@ def fixed_qparams_check(op, unit):
         assert_same(got, explicit)
 
 
-__all__ = ["LookupCase", "exact_match_report", "bad_cases", "build_case", "call_with_changes", "cases",
+__all__ = ["LookupCase", "bad_cases", "build_case", "call_with_changes", "cases",
            "check_case_counts", "check_does_not_modify_input", "check_empty", "check_large",
-           "fixed_qparams_check", "run_parity"]
+           "exact_match_report", "fixed_qparams_check", "run_parity"]

@@ -329,7 +329,11 @@ def broadcast_operand_shape(rng, out_shape):
     return tuple(1 if rng.random() < 0.3 else d for d in tail)
 
 
-def extreme_qparams(dtype):
-    """(input_zero_point, output_zero_point, output_scale) triples at the ends of the range."""
-    qmin, qmax = qrange(dtype)
-    return ((qmin, qmax, 0.05), (qmax, qmin, 0.5), (qmin + 100, qmin + 128, 4.0))
+def check_weighted_edge(cls, reference, x, w, geometry):
+    """`cls(w, None, ...)(x)` equals `reference(x, w, None, ...)` with the input and output
+    zero points at the ends of the range (and between), for a weighted window operator."""
+    qmin, qmax = qrange(x.dtype)
+    for in_zp, out_zp, out_s in ((qmin, qmax, 0.05), (qmax, qmin, 0.5), (qmin + 100, qmin + 128, 4.0)):
+        kw = dict(geometry, input_scale=0.02, input_zero_point=in_zp, weight_scale=0.01,
+                  weight_zero_point=0, output_scale=out_s, output_zero_point=out_zp)
+        assert_same(cls(w, None, **kw)(x), reference(x, w, None, **kw))

@@ -2,14 +2,12 @@
 inputs (exact matches tallied and printed), the gather exact on arrays of any shape, plus
 errors. Cases come from _lookup_support.build_case("hardsigmoid", 203, seed).
 """
-import numpy as np
 import pytest
 
-import qnnpack_swift as qs
 from _lookup_support import (bad_cases, call_with_changes, cases,
                              check_case_counts, check_does_not_modify_input, check_empty,
                              check_large, exact_match_report, fixed_qparams_check, run_parity)
-from _support import I8, U8, assert_same
+from _support import I8, U8
 
 OP = "hardsigmoid"
 CASES = cases(OP, 203, 120)

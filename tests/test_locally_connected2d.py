@@ -12,8 +12,9 @@ import pytest
 
 import qnnpack_swift as qs
 from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bounds, channels,
-                      extreme_qparams, first_informative, informative, log_uniform, non_contiguous,
-                      pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot, with_clamp)
+                      check_weighted_edge, first_informative, informative, log_uniform,
+                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot,
+                      with_clamp)
 
 TAG = 302
 N_CASES = 120
@@ -110,11 +111,8 @@ EDGES = {
 def test_locally_connected2d_edges(name, dt, threads, kernel_family):
     xs, wsh, geo = EDGES[name]
     rng = np.random.default_rng([TAG, 5, len(name)])
-    x, w = rand_q(rng, xs, dt[0]), rand_q(rng, wsh, dt[1])
-    for in_zp, out_zp, out_s in extreme_qparams(dt[0]):
-        kw = dict(geo, input_scale=0.02, input_zero_point=in_zp, weight_scale=0.01,
-                  weight_zero_point=0, output_scale=out_s, output_zero_point=out_zp)
-        assert_same(qs.LocallyConnected2d(w, None, **kw)(x), ref.locally_connected2d(x, w, None, **kw))
+    check_weighted_edge(qs.LocallyConnected2d, ref.locally_connected2d, rand_q(rng, xs, dt[0]),
+                        rand_q(rng, wsh, dt[1]), geo)
 
 
 @pytest.mark.parametrize("dt", [(U8, U8), (I8, I8)], ids=["u8u8", "i8i8"])
