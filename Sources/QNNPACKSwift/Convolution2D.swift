@@ -8,7 +8,7 @@ import Synchronization
 /// convolutions over a `[batch, 1, 1, K]` input.
 final class Convolution2D: @unchecked Sendable {
   let inputType: DType
-  let window: any TapGeometry
+  let window: Window2D
   let groups, groupInputChannels, groupOutputChannels: Int
   let inputZeroPoint: Int32
   let quantization: OutputQuantization
@@ -29,7 +29,7 @@ final class Convolution2D: @unchecked Sendable {
   var outputChannels: Int { groups * groupOutputChannels }
 
   init(
-    inputType: DType, weightType: DType, window: any TapGeometry,
+    inputType: DType, weightType: DType, window: Window2D,
     groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
     inputScale: Float, inputZeroPoint: Int32,
     weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,

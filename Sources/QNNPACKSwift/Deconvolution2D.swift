@@ -2,10 +2,7 @@ import QNNPACKKernels
 
 /// The window of a transposed convolution (PyTorch's ConvTranspose2d): output pixel `oy`
 /// receives input row `iy` through tap `ky` when `oy = iy·stride − pad_top + ky·dilation`.
-/// Seen from the output, tap `ky` reads `iy = (oy + pad_top − ky·dilation) / stride` when that
-/// division is exact and in range, so the indirect GEMM of `Convolution2D` runs it unchanged:
-/// taps without an input point at the zero row (QNNPACK's deconvolution).
-struct TransposedWindow2D: TapGeometry {
+struct TransposedWindow2D {
   let window: Window2D
   let outputPaddingHeight, outputPaddingWidth: Int
 
@@ -17,8 +14,6 @@ struct TransposedWindow2D: TapGeometry {
     self.window = window
     (outputPaddingHeight, outputPaddingWidth) = outputPadding
   }
-
-  var taps: Int { window.taps }
 
   /// `(H − 1)·stride − pad_top − pad_bottom + dilation·(KH − 1) + output_padding + 1`, ≥ 1.
   func outputSize(height: Int, width: Int) throws(Status) -> (height: Int, width: Int) {
@@ -39,20 +34,180 @@ struct TransposedWindow2D: TapGeometry {
     return result
   }
 
-  @inline(__always)
-  func forEachValidTap(oy: Int, ox: Int, height: Int, width: Int, _ body: (Int, Int, Int) -> Void) {
-    let w = window
-    for ky in 0..<w.kernelHeight {
-      let ty = oy + w.padTop - ky * w.dilationHeight
-      if ty < 0 || ty % w.strideHeight != 0 { continue }
-      let iy = ty / w.strideHeight
-      if iy >= height { continue }
-      for kx in 0..<w.kernelWidth {
-        let tx = ox + w.padLeft - kx * w.dilationWidth
-        if tx < 0 || tx % w.strideWidth != 0 { continue }
-        let ix = tx / w.strideWidth
-        if ix >= width { continue }
-        body(ky * w.kernelWidth + kx, iy, ix)
+  /// The kernel rows `k` that can reach output rows `o ≡ residue (mod stride)`: those with
+  /// `o + padding − k·dilation` divisible by the stride.
+  static func taps(residue: Int, kernel: Int, stride: Int, dilation: Int, padding: Int) -> [Int] {
+    (0..<kernel).filter { k in ((residue + padding - k * dilation) % stride + stride) % stride == 0 }
+  }
+}
+
+/// A prepacked transposed convolution as stride_h × stride_w subconvolutions (XNNPACK's
+/// decomposition of QNNPACK's deconvolution): output pixels with the same
+/// `(oy mod stride_h, ox mod stride_w)` are reached by the same kernel taps, so each such class
+/// packs only its taps with `packWeightBlock` and runs the indirect GEMM over them. Seen from
+/// output pixel (oy, ox), tap (ky, kx) reads input pixel
+/// `((oy + pad_top − ky·dilation) / stride_h, …)` (exact divisions within a class), or the
+/// zero row when that lies outside the input. Nothing multiplies a tap that cannot hit.
+final class Deconvolution2D: @unchecked Sendable {
+  /// One residue class: its taps (`ky·KW + kx`) and packed blocks (`groups × blocksPerGroup`).
+  struct Subkernel {
+    let taps: [Int]
+    let packed: AlignedBuffer
+    let blockBytes: Int
+    let kernelISA: ISA
+  }
+
+  let inputType: DType
+  let window: TransposedWindow2D
+  let groups, groupInputChannels, groupOutputChannels: Int
+  let inputZeroPoint: Int32
+  let quantization: OutputQuantization
+  let paddedChannels, blocksPerGroup: Int
+  /// Row-major over (oy mod stride_h, ox mod stride_w).
+  let subkernels: [Subkernel]
+
+  var inputChannels: Int { groups * groupInputChannels }
+  var outputChannels: Int { groups * groupOutputChannels }
+
+  init(
+    inputType: DType, weightType: DType, window: TransposedWindow2D,
+    groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
+    inputScale: Float, inputZeroPoint: Int32,
+    weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
+    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization
+  ) throws(Status) {
+    try require(inputType == .uint8 || weightType == .int8)  // int8 activations take int8 weights
+    try require(groups >= 1 && groupInputChannels >= 1 && groupOutputChannels >= 1)
+    try inputType.checkZeroPoint(inputZeroPoint)
+    let w = window.window
+    let outputChannels = try checkedProduct(groups, groupOutputChannels)
+    let reduction = try checkedProduct(w.taps, groupInputChannels)
+    _ = try checkedProduct(outputChannels, reduction, 4)
+    _ = try checkedProduct(groups, groupInputChannels, 2)
+    _ = try checkedProduct(w.strideHeight, w.strideWidth, MemoryLayout<Subkernel>.stride)
+    let multipliers = try requantizationMultipliers(
+      channels: outputChannels, weightType: weightType, inputScale: inputScale, weightScales: weightScales,
+      weightZeroPoints: weightZeroPoints, outputScale: outputScale)
+    self.inputType = inputType
+    self.window = window
+    self.groups = groups
+    self.groupInputChannels = groupInputChannels
+    self.groupOutputChannels = groupOutputChannels
+    self.inputZeroPoint = inputZeroPoint
+    quantization = output
+    let padded = (groupInputChannels + 1) & ~1
+    paddedChannels = padded
+    blocksPerGroup = (groupOutputChannels + 15) / 16
+
+    let centered = CenteredWeights(raw: weights.assumingMemoryBound(to: UInt8.self), type: weightType,
+                                   reduction: reduction)
+    let biasOf = { (oc: Int) -> Int32 in bias?[oc] ?? 0 }
+    var subkernels: [Subkernel] = []
+    for ry in 0..<w.strideHeight {
+      for rx in 0..<w.strideWidth {
+        let rows = TransposedWindow2D.taps(residue: ry, kernel: w.kernelHeight, stride: w.strideHeight,
+                                           dilation: w.dilationHeight, padding: w.padTop)
+        let columns = TransposedWindow2D.taps(residue: rx, kernel: w.kernelWidth, stride: w.strideWidth,
+                                              dilation: w.dilationWidth, padding: w.padLeft)
+        let taps = rows.flatMap { ky in columns.map { kx in ky * w.kernelWidth + kx } }
+        // w − w_zp of output channel oc at step k of this class's reduction (tap-major).
+        func weight(_ oc: Int, _ k: Int) -> Int16 {
+          let (t, ic) = k.quotientAndRemainder(dividingBy: groupInputChannels)
+          return centered(oc, taps[t] * groupInputChannels + ic, zeroPoint: weightZeroPoints[oc])
+        }
+        let blockBytes = PackedWeights.blockBytes(pairs: taps.count * padded / 2)
+        let packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
+        for g in 0..<groups {
+          for b in 0..<blocksPerGroup {
+            let base = g * groupOutputChannels + b * 16
+            packWeightBlock(
+              packed.pointer + (g * blocksPerGroup + b) * blockBytes,
+              channels: min(16, groupOutputChannels - b * 16), reduction: taps.count * padded,
+              weight: { c, k in
+                let (t, ic) = k.quotientAndRemainder(dividingBy: padded)
+                return ic < groupInputChannels ? weight(base + c, t * groupInputChannels + ic) : 0
+              },
+              bias: { c in biasOf(base + c) }, multiplier: { c in multipliers[base + c] })
+          }
+        }
+        subkernels.append(Subkernel(
+          taps: taps, packed: packed, blockBytes: blockBytes,
+          kernelISA: gemmKernelISA(rows: outputChannels, reduction: taps.count * groupInputChannels,
+                                   bias: biasOf, weight: weight)))
+      }
+    }
+    self.subkernels = subkernels
+  }
+
+  func run(batch: Int, height: Int, width: Int,
+           input: UnsafeRawPointer?, output: UnsafeMutableRawPointer?) throws(Status) {
+    try require(batch >= 0)
+    let (oh, ow) = try window.outputSize(height: height, width: width)
+    if batch == 0 { return }
+    let input = try nonNull(input), output = try nonNull(output)
+    let pixels = try checkedProduct(batch, height, width)
+    let rowLength = groups * paddedChannels
+    _ = try checkedProduct(pixels + 1, rowLength, 2)
+    _ = try checkedProduct(batch, oh, ow, outputChannels)
+
+    // int16 rows of x − zp, then one zero row for the taps that fall outside the input.
+    let rowsBuffer = try AlignedBuffer(count: (pixels + 1) * rowLength, of: Int16.self)
+    let rows = rowsBuffer.typed(Int16.self)
+    let chunk = 256
+    parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
+      let first = i * chunk
+      convertToS16Rows(inputType, input + first * inputChannels, pixels: min(chunk, pixels - first), groups: groups,
+                       channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: inputZeroPoint,
+                       output: rows + first * rowLength)
+    }
+    (rows + pixels * rowLength).initialize(repeating: 0, count: rowLength)
+    let zero = UnsafePointer(rows + pixels * rowLength)
+
+    // One task per (class, image, output row of the class): its pixels along x are GEMM rows,
+    // `stride_w` output pixels apart.
+    let w = window.window
+    let (sh, sw) = (w.strideHeight, w.strideWidth)
+    let classRows = (oh + sh - 1) / sh
+    let epilogue = GEMMEpilogue.quantized(inputType, quantization)
+    let c = outputChannels
+    let work = batch * oh * ow * c * w.taps * paddedChannels / max(1, sh * sw)
+    parallelFor(sh * sw * batch * classRows, work: work) { task in
+      let (rest, j) = task.quotientAndRemainder(dividingBy: classRows)
+      let (k, n) = rest.quotientAndRemainder(dividingBy: batch)
+      let (ry, rx) = k.quotientAndRemainder(dividingBy: sw)
+      let oy = ry + j * sh
+      if oy >= oh || rx >= ow { return }
+      let sub = subkernels[k]
+      let taps = sub.taps.count
+      let count = (ow - rx + sw - 1) / sw
+      withUnsafeTemporaryAllocation(of: UnsafePointer<Int16>.self, capacity: max(1, count * taps)) { a in
+        for i in 0..<count {
+          let ox = rx + i * sw
+          for (t, tap) in sub.taps.enumerated() {
+            let (ky, kx) = tap.quotientAndRemainder(dividingBy: w.kernelWidth)
+            let iy = (oy + w.padTop - ky * w.dilationHeight) / sh
+            let ix = (ox + w.padLeft - kx * w.dilationWidth) / sw
+            // Within a class both divisions are exact; negative numerators are outside too.
+            let inside = oy + w.padTop >= ky * w.dilationHeight && ox + w.padLeft >= kx * w.dilationWidth
+              && iy < height && ix < width
+            a[i * taps + t] = inside ? UnsafePointer(rows + ((n * height + iy) * width + ix) * rowLength) : zero
+          }
+        }
+        let indirection = UnsafePointer(a.baseAddress!)
+        let rowOutput = output + ((n * oh + oy) * ow + rx) * c
+        for g in 0..<groups {
+          for b in 0..<blocksPerGroup {
+            let block = UnsafeRawPointer(sub.packed.pointer + (g * blocksPerGroup + b) * sub.blockBytes)
+            var i = 0
+            while i < count {
+              gemmTile(sub.kernelISA, epilogue, rows: min(4, count - i), columns: min(16, groupOutputChannels - b * 16),
+                       taps: taps, pairsPerTap: paddedChannels / 2, a: indirection + i * taps,
+                       aOffset: g * paddedChannels, block: block,
+                       output: rowOutput + i * sw * c + g * groupOutputChannels + b * 16, outputStride: sw * c)
+              i += 4
+            }
+          }
+        }
       }
     }
   }
@@ -60,8 +215,6 @@ struct TransposedWindow2D: TapGeometry {
 
 // MARK: - C ABI
 
-/// A transposed convolution is a `Convolution2D` (its packed OHWI weights, int16 rows and
-/// kernels) over a `TransposedWindow2D`; output size and run are the convolution's.
 @_cdecl("qnnps_deconvolution2d_nhwc_create")
 public func qnnps_deconvolution2d_nhwc_create(
   _ inputDtype: Int32, _ weightDtype: Int32,
@@ -82,7 +235,7 @@ public func qnnps_deconvolution2d_nhwc_create(
     let window = try Window2D(kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
                               dilation: (dilationHeight, dilationWidth),
                               padding: (padTop, padLeft, padBottom, padRight))
-    let op = try Convolution2D(
+    let op = try Deconvolution2D(
       inputType: inputType, weightType: DType(code: weightDtype),
       window: TransposedWindow2D(window: window, outputPadding: (outputPaddingHeight, outputPaddingWidth)),
       groups: groups, groupInputChannels: groupInputChannels, groupOutputChannels: groupOutputChannels,
@@ -99,7 +252,11 @@ public func qnnps_deconvolution2d_nhwc_output_size(
   _ op: OpaquePointer?, _ inputHeight: Int, _ inputWidth: Int,
   _ outputHeight: UnsafeMutablePointer<Int>?, _ outputWidth: UnsafeMutablePointer<Int>?
 ) -> Int32 {
-  qnnps_convolution2d_nhwc_output_size(op, inputHeight, inputWidth, outputHeight, outputWidth)
+  abiCall { () throws(Status) in
+    let size = try operatorObject(op, as: Deconvolution2D.self).window.outputSize(height: inputHeight, width: inputWidth)
+    try nonNull(outputHeight).pointee = size.height
+    try nonNull(outputWidth).pointee = size.width
+  }
 }
 
 @_cdecl("qnnps_deconvolution2d_nhwc_run")
@@ -107,5 +264,8 @@ public func qnnps_deconvolution2d_nhwc_run(
   _ op: OpaquePointer?, _ batch: Int, _ inputHeight: Int, _ inputWidth: Int,
   _ input: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?
 ) -> Int32 {
-  qnnps_convolution2d_nhwc_run(op, batch, inputHeight, inputWidth, input, output)
+  abiCall { () throws(Status) in
+    try operatorObject(op, as: Deconvolution2D.self).run(batch: batch, height: inputHeight, width: inputWidth,
+                                                          input: input, output: output)
+  }
 }

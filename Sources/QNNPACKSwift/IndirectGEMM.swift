@@ -1,18 +1,6 @@
 import QNNPACKAVX2
 import QNNPACKKernels
 
-/// Where each tap of an output pixel reads its input: a convolution window (`Window2D`) or a
-/// transposed one (`TransposedWindow2D`). The indirect GEMM and the depthwise path only
-/// need these three questions answered.
-protocol TapGeometry {
-  var taps: Int { get }
-  func outputSize(height: Int, width: Int) throws(Status) -> (height: Int, width: Int)
-  /// Calls `body(tap, iy, ix)` for each tap of output pixel (oy, ox) that reads the input.
-  func forEachValidTap(oy: Int, ox: Int, height: Int, width: Int, _ body: (Int, Int, Int) -> Void)
-}
-
-extension Window2D: TapGeometry {}
-
 /// `w - w_zp` as int16 of `[channels, reduction]` weights of either dtype.
 struct CenteredWeights {
   let raw: UnsafePointer<UInt8>
