@@ -173,6 +173,10 @@ def all_cases(seed=0):
         simple_case("channel_shuffle", "1x56x56x64 g2", (xq, 2)),
         simple_case("resize2d", "1x56x56x64 -> 112 bilinear", (xq, 112, "bilinear"), lsb=1),
         simple_case("resize2d", "1x56x56x64 -> 112 nearest", (xq, 112)),
+        simple_case("batch_norm2d", None, (xq, np.linspace(-1, 1, 64), np.linspace(0.5, 2, 64)),
+                    lsb=1, **io),
+        simple_case("group_norm", "1x56x56x64 g8", (xq, 8), lsb=1, **io),
+        simple_case("layer_norm", "1x56x56x64 over C", (xq, 64), lsb=1, **io),
     ] + [simple_case(op, None, (x,), lsb=1, **kw)
          for op, kw in (("sigmoid", lut_in), ("hardswish", lut_io), ("softmax", lut_in))
          for x in (row, xq)]

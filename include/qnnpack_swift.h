@@ -240,6 +240,18 @@ int32_t qnnps_softmax(int32_t dtype, size_t outer, size_t length, size_t inner,
                       float output_scale, int32_t output_zero_point,
                       int32_t output_min, int32_t output_max, const void* input, void* output);
 
+/* Normalisation of [batch, pixels, channels] in float64 (API.md §3). With mean and variance
+   (length channels; variance + eps > 0): inference batch norm with those statistics. With
+   both NULL: each sample's `groups` groups of consecutive channels (groups divides channels)
+   are normalised by their mean and biased variance over all pixels (group norm; layer norm
+   is one pixel, one group). gamma, beta: length channels, or NULL for 1 and 0. eps >= 0. */
+int32_t qnnps_normalize_nwc(int32_t dtype, size_t batch, size_t pixels, size_t channels,
+                            size_t groups, float input_scale, int32_t input_zero_point,
+                            const double* mean, const double* variance, const double* gamma,
+                            const double* beta, double eps, float output_scale,
+                            int32_t output_zero_point, int32_t output_min, int32_t output_max,
+                            const void* input, void* output);
+
 /* Resize [batch, H, W, C] -> [batch, OH, OW, C], qparams kept. mode 0: nearest (PyTorch's
    floor(dst * in/out) in float32); mode 1: bilinear (align_corners 0: half-pixel centres). */
 int32_t qnnps_resize2d_nhwc(int32_t dtype, size_t batch, size_t input_height, size_t input_width,

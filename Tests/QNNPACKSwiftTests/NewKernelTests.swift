@@ -254,4 +254,53 @@ final class NewOperatorABITests: XCTestCase {
     XCTAssertEqual(qnnps_resize2d_nhwc(0, 1, 1, 2, 1, 2, 2, 0, 1, [5, 5] as [UInt8], &r), Status.invalidParameter.rawValue)
     XCTAssertEqual(qnnps_resize2d_nhwc(0, 1, 1, 2, 1, 0, 2, 0, 0, [5, 5] as [UInt8], &r), Status.invalidParameter.rawValue)
   }
+
+  /// Group norm (statistics per sample and group) and batch norm (given statistics) against
+  /// the float64 definition; a constant group with eps 0 gives beta.
+  func testNormalizeMatchesFloat64Definition() {
+    var rng = SeededGenerator(seed: 25)
+    let (batch, pixels, channels, groups) = (2, 5, 6, 3)
+    let x = (0..<(batch * pixels * channels)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    let gamma = (0..<channels).map { _ in Double.random(in: 0.5...2, using: &rng) }
+    let beta = (0..<channels).map { _ in Double.random(in: -1...1, using: &rng) }
+    let (s, zp, os, ozp) = (Float(0.05), Int32(120), Float(0.02), Int32(128))
+    func requantize(_ y: Double) -> UInt8 {
+      UInt8(min(max((y / Double(os)).rounded(.toNearestOrEven) + Double(ozp), 0), 255))
+    }
+    var y = [UInt8](repeating: 0, count: x.count)
+    XCTAssertEqual(qnnps_normalize_nwc(0, batch, pixels, channels, groups, s, zp, nil, nil, gamma, beta, 1e-5,
+                                       os, ozp, 0, 255, x, &y), 0)
+    var mismatches = 0
+    for n in 0..<batch {
+      for g in 0..<groups {
+        let members = (0..<pixels).flatMap { p in (2 * g..<2 * g + 2).map { (n * pixels + p) * channels + $0 } }
+        let d = members.map { Double(s) * Double(Int32(x[$0]) - zp) }
+        let mean = d.reduce(0, +) / Double(d.count)
+        let variance = d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(d.count)
+        for (i, index) in members.enumerated() {
+          let c = index % channels
+          let want = requantize((d[i] - mean) / (variance + 1e-5).squareRoot() * gamma[c] + beta[c])
+          XCTAssertLessThanOrEqual(abs(Int(y[index]) - Int(want)), 1)
+          if y[index] != want { mismatches += 1 }
+        }
+      }
+    }
+    XCTAssertLessThan(mismatches, 3)
+    let mean = (0..<channels).map { Double($0) - 2 }, variance = (0..<channels).map { Double($0) + 1 }
+    XCTAssertEqual(qnnps_normalize_nwc(0, batch, pixels, channels, 1, s, zp, mean, variance, nil, nil, 0, os, ozp,
+                                       0, 255, x, &y), 0)
+    for i in 0..<x.count {
+      let c = i % channels
+      XCTAssertEqual(y[i], requantize((Double(s) * Double(Int32(x[i]) - zp) - mean[c]) / variance[c].squareRoot()))
+    }
+    let constant = [UInt8](repeating: 7, count: 4)
+    var z = [UInt8](repeating: 0, count: 4)
+    XCTAssertEqual(qnnps_normalize_nwc(0, 1, 2, 2, 1, s, zp, nil, nil, nil, [0.1, -0.1], 0, os, ozp, 0, 255,
+                                       constant, &z), 0)
+    XCTAssertEqual(z, [133, 123, 133, 123])
+    XCTAssertEqual(qnnps_normalize_nwc(0, 1, 2, 2, 1, s, zp, nil, nil, nil, nil, -1, os, ozp, 0, 255, constant, &z),
+                   Status.invalidParameter.rawValue)
+    XCTAssertEqual(qnnps_normalize_nwc(0, 1, 2, 3, 2, s, zp, nil, nil, nil, nil, 0, os, ozp, 0, 255, constant, &z),
+                   Status.invalidParameter.rawValue)
+  }
 }

@@ -1058,6 +1058,54 @@ static PyObject* py_softmax(PyObject* self, PyObject* args) {
   Py_RETURN_NONE;
 }
 
+/* A float64 vector of `length` elements, or NULL for None; -1 on a bad array. */
+static int optional_vector(PyObject* obj, const char* fn, const char* name, size_t length,
+                           const double** data) {
+  *data = NULL;
+  if (obj == Py_None) return 0;
+  if (vector_arg(obj, fn, name, NPY_FLOAT64, length) == NULL) return -1;
+  *data = (const double*)DATA(obj);
+  return 0;
+}
+
+/* normalize(input, output, batch, pixels, channels, groups, input_scale, input_zero_point,
+   mean, variance, gamma, beta, eps, output_scale, output_zero_point, output_min, output_max);
+   mean / variance / gamma / beta: float64 [channels] or None. */
+static PyObject* py_normalize(PyObject* self, PyObject* args) {
+  const char* fn = "normalize";
+  PyObject *input_obj, *output_obj, *mean_obj, *var_obj, *gamma_obj, *beta_obj;
+  Py_ssize_t p[4];
+  float input_scale, output_scale;
+  int input_zero_point, output_zero_point, output_min, output_max;
+  double eps;
+  size_t s[4], count;
+  if (!PyArg_ParseTuple(args, "OOnnnnfiOOOOdfiii:normalize", &input_obj, &output_obj, &p[0],
+                        &p[1], &p[2], &p[3], &input_scale, &input_zero_point, &mean_obj, &var_obj,
+                        &gamma_obj, &beta_obj, &eps, &output_scale, &output_zero_point,
+                        &output_min, &output_max))
+    return NULL;
+  PyArrayObject *input, *output;
+  const double *mean, *variance, *gamma, *beta;
+  if (check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0 ||
+      to_sizes(p, s, 4, fn) < 0 || mul_size(s[0], s[1], &count, fn) < 0 ||
+      mul_size(count, s[2], &count, fn) < 0 ||
+      optional_vector(mean_obj, fn, "mean", s[2], &mean) < 0 ||
+      optional_vector(var_obj, fn, "variance", s[2], &variance) < 0 ||
+      optional_vector(gamma_obj, fn, "gamma", s[2], &gamma) < 0 ||
+      optional_vector(beta_obj, fn, "beta", s[2], &beta) < 0)
+    return NULL;
+  if ((size_t)PyArray_SIZE(input) != count || s[1] == 0 || s[2] == 0) {
+    PyErr_Format(PyExc_ValueError, "%s: batch * pixels * channels must equal the element count "
+                 "(pixels, channels >= 1)", fn);
+    return NULL;
+  }
+  if (count == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_normalize_nwc, qdtype_of(input), s[0], s[1], s[2], s[3], input_scale,
+                input_zero_point, mean, variance, gamma, beta, eps, output_scale,
+                output_zero_point, output_min, output_max, DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
 /* resize2d(input[N,H,W,C], output[N,OH,OW,C], mode, align_corners) */
 static PyObject* py_resize2d(PyObject* self, PyObject* args) {
   const char* fn = "resize2d";
@@ -1193,6 +1241,9 @@ static PyMethodDef methods[] = {
     {"softmax", py_softmax, METH_VARARGS,
      "softmax(input, output, outer, length, inner, input_scale, input_zero_point, output_scale, "
      "output_zero_point, output_min, output_max)"},
+    {"normalize", py_normalize, METH_VARARGS,
+     "normalize(input, output, batch, pixels, channels, groups, input_scale, input_zero_point, "
+     "mean, variance, gamma, beta, eps, output_scale, output_zero_point, output_min, output_max)"},
     {"resize2d", py_resize2d, METH_VARARGS, "resize2d(input, output, mode, align_corners)"},
     {"clamp", py_clamp, METH_VARARGS, "clamp(input, output, output_min, output_max)"},
     {"quantize", py_quantize, METH_VARARGS,
