@@ -1,13 +1,14 @@
-/// The normalisations' output pass, in float64 in the reference's order (API.md §3):
-/// `y = (s·(q − zp) − mean[c]) / root[c] · gamma[c] + beta[c]`, then `rint(y / output_scale)`
-/// plus the output zero point, clamped. `root` is `sqrt(var + eps)`, +∞ where that is 0 (a
-/// constant group with eps 0: its centred values are 0, and 0/0 counts as 0).
+/// The normalisations' output pass in float64 (API.md §3): with per-channel
+/// `factor[c] = (gamma[c] / output_scale) · (1 / sqrt(var + eps))` and
+/// `shift[c] = beta[c] / output_scale`, `y = (s·(q − zp) − mean[c]) · factor[c] + shift[c]` is
+/// the normalised value in output units, rounded half to even, offset and clamped. Folding
+/// the divisions into the factors keeps them out of the loop; it moves y by a few ulps, so a
+/// value a hair from .5 may round the other way (≤ 1 LSB).
 @inlinable
 public func q8NormalizeRows<T: QuantizedElement>(
   rows: Int, channels: Int, input: UnsafePointer<T>, inputScale: Double, inputZeroPoint: Int32,
-  mean: UnsafePointer<Double>, root: UnsafePointer<Double>, gamma: UnsafePointer<Double>,
-  beta: UnsafePointer<Double>, outputScale: Double, quantization: OutputQuantization,
-  output: UnsafeMutablePointer<T>
+  mean: UnsafePointer<Double>, factor: UnsafePointer<Double>, shift: UnsafePointer<Double>,
+  quantization: OutputQuantization, output: UnsafeMutablePointer<T>
 ) {
   let lo = Double(quantization.lo - quantization.zeroPoint)
   let hi = Double(quantization.hi - quantization.zeroPoint)
@@ -15,9 +16,9 @@ public func q8NormalizeRows<T: QuantizedElement>(
     let x = input + r &* channels, out = output + r &* channels
     for c in 0..<channels {
       let d = inputScale * Double(x[c].int32 &- inputZeroPoint)
-      let y = ((d - mean[c]) / root[c] * gamma[c] + beta[c]) / outputScale
-      let q = Swift.min(Swift.max(y, lo), hi).rounded(.toNearestOrEven)
-      out[c] = T(truncatingIfNeeded: Int32(q) &+ quantization.zeroPoint)
+      let y = (d - mean[c]) * factor[c] + shift[c]
+      let q = roundToNearestEven(Swift.min(Swift.max(y, lo), hi))
+      out[c] = T(truncatingIfNeeded: q &+ quantization.zeroPoint)
     }
   }
 }

@@ -11,7 +11,7 @@ public func q8Softmax<T: QuantizedElement>(
   let lo = Double(quantization.lo - quantization.zeroPoint)
   let hi = Double(quantization.hi - quantization.zeroPoint)
   @inline(__always) func store(_ y: Double) -> T {
-    T(truncatingIfNeeded: Int32(Swift.min(Swift.max(y, lo), hi).rounded(.toNearestOrEven)) &+ quantization.zeroPoint)
+    T(truncatingIfNeeded: roundToNearestEven(Swift.min(Swift.max(y, lo), hi)) &+ quantization.zeroPoint)
   }
   if inner == 1 {
     for r in 0..<rows {

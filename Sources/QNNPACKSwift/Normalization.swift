@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Group, layer and batch normalisation of `[batch, pixels, channels]` (API.md §3: float64 on
@@ -30,7 +31,7 @@ public func qnnps_normalize_nwc(
       affine[channels + c] = beta?[c] ?? 0
       try require(affine[c].isFinite && affine[channels + c].isFinite)
     }
-    var fixed: [Double]?  // batch norm: mean, then root
+    var fixed: [Double]?  // batch norm: mean, then sqrt(var + eps)
     if let mean, let variance {
       var statistics = [Double](repeating: 0, count: 2 * channels)
       for c in 0..<channels {
@@ -51,6 +52,24 @@ public func qnnps_normalize_nwc(
   }
 }
 
+/// `q8NormalizeRows` with the kernel family in use (the baseline build is SSE2: two doubles
+/// a vector).
+private func normalizeRows<T: QuantizedElement>(
+  _ isa: ISA, rows: Int, channels: Int, input: UnsafePointer<T>, inputScale: Double, inputZeroPoint: Int32,
+  mean: UnsafePointer<Double>, factor: UnsafePointer<Double>, shift: UnsafePointer<Double>,
+  quantization: OutputQuantization, output: UnsafeMutablePointer<T>
+) {
+  if isa >= .avx2 {
+    q8NormalizeRowsAVX2(signedIO: T.self == Int8.self, rows: rows, channels: channels, input: input,
+                        inputScale: inputScale, inputZeroPoint: inputZeroPoint, mean: mean, factor: factor,
+                        shift: shift, quantization: quantization, output: output)
+  } else {
+    q8NormalizeRows(rows: rows, channels: channels, input: input, inputScale: inputScale,
+                    inputZeroPoint: inputZeroPoint, mean: mean, factor: factor, shift: shift,
+                    quantization: quantization, output: output)
+  }
+}
+
 private func normalize<T: QuantizedElement>(
   _ shape: (batch: Int, pixels: Int, channels: Int, groups: Int), _ scales: (input: Double, output: Double),
   _ zeroPoint: Int32, _ fixed: [Double]?, _ affine: [Double], _ eps: Double, _ q: OutputQuantization,
@@ -59,52 +78,62 @@ private func normalize<T: QuantizedElement>(
   let (batch, pixels, channels, groups) = shape
   let x = input.assumingMemoryBound(to: T.self), y = output.assumingMemoryBound(to: T.self)
   let sampleSize = pixels * channels
-  affine.withUnsafeBufferPointer { affine in
-    let gamma = affine.baseAddress!, beta = gamma + channels
-    if let fixed {
-      fixed.withUnsafeBufferPointer { statistics in
-        let rowsPerTask = max(1, (1 << 14) / channels)
-        let rows = batch * pixels
-        parallelFor((rows + rowsPerTask - 1) / rowsPerTask, work: 16 * rows * channels) { task in
-          let first = task * rowsPerTask
-          q8NormalizeRows(rows: min(rowsPerTask, rows - first), channels: channels, input: x + first * channels,
-                          inputScale: scales.input, inputZeroPoint: zeroPoint, mean: statistics.baseAddress!,
-                          root: statistics.baseAddress! + channels, gamma: gamma, beta: beta,
-                          outputScale: scales.output, quantization: q, output: y + first * channels)
-        }
-      }
-      return
+  let isa = currentISA
+  // gamma / output_scale and beta / output_scale once; a group multiplies the first by
+  // 1 / sqrt(var + eps), or by 0 for a constant group with eps 0 (its centred values are all
+  // 0, and 0/0 counts as 0: the output is beta).
+  var scaled = [Double](repeating: 0, count: 2 * channels)
+  for c in 0..<2 * channels { scaled[c] = affine[c] / scales.output }
+  let gamma = Array(scaled[..<channels]), shift = Array(scaled[channels...])
+  func inverse(_ root: Double) -> Double { root > 0 ? 1 / root : 0 }
+  if let fixed {
+    // Batch norm: one mean and factor per channel for the whole input.
+    var folded = [Double](repeating: 0, count: 2 * channels)
+    for c in 0..<channels {
+      folded[c] = fixed[c]
+      folded[channels + c] = gamma[c] * inverse(fixed[channels + c])
     }
-    let groupChannels = channels / groups
-    let count = Double(pixels * groupChannels)
-    parallelFor(batch, work: 20 * batch * sampleSize) { n in
-      withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * channels) { moments in
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * channels) { statistics in
-          let sum = moments.baseAddress!, squares = sum + channels
-          let mean = statistics.baseAddress!, root = mean + channels
-          q8ChannelMoments(rows: pixels, channels: channels, input: x + n * sampleSize, zeroPoint: zeroPoint,
-                           sum: sum, sumOfSquares: squares)
-          for g in 0..<groups {
-            var s1: Int64 = 0, s2: Int64 = 0
-            for c in (g * groupChannels)..<((g + 1) * groupChannels) {
-              s1 += sum[c]
-              s2 += squares[c]
-            }
-            // Mean and biased variance of the centred integers, exact but for the last roundings.
-            let m = Double(s1) / count
-            let (scaled, overflow) = s2.multipliedReportingOverflow(by: Int64(count))
-            let spread = overflow ? Double(s2) - Double(s1) * m : Double(scaled - s1 * s1) / count
-            let variance = scales.input * scales.input * max(spread, 0) / count
-            let r = (variance + eps).squareRoot()
-            for c in (g * groupChannels)..<((g + 1) * groupChannels) {
-              mean[c] = scales.input * m
-              root[c] = r > 0 ? r : .infinity
-            }
+    folded.withUnsafeBufferPointer { f in
+      let mean = f.baseAddress!, factor = mean + channels
+      let rowsPerTask = max(1, (1 << 14) / channels)
+      let rows = batch * pixels
+      parallelFor((rows + rowsPerTask - 1) / rowsPerTask, work: 8 * rows * channels) { task in
+        let first = task * rowsPerTask
+        normalizeRows(isa, rows: min(rowsPerTask, rows - first), channels: channels, input: x + first * channels,
+                        inputScale: scales.input, inputZeroPoint: zeroPoint, mean: mean, factor: factor,
+                        shift: shift, quantization: q, output: y + first * channels)
+      }
+    }
+    return
+  }
+  let groupChannels = channels / groups
+  let count = Double(pixels * groupChannels)
+  parallelFor(batch, work: 8 * batch * sampleSize) { n in
+    withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * channels) { moments in
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * channels) { statistics in
+        let sum = moments.baseAddress!, squares = sum + channels
+        let mean = statistics.baseAddress!, factor = mean + channels
+        q8ChannelMoments(rows: pixels, channels: channels, input: x + n * sampleSize, zeroPoint: zeroPoint,
+                         sum: sum, sumOfSquares: squares)
+        for g in 0..<groups {
+          var s1: Int64 = 0, s2: Int64 = 0
+          for c in (g * groupChannels)..<((g + 1) * groupChannels) {
+            s1 += sum[c]
+            s2 += squares[c]
           }
-          q8NormalizeRows(rows: pixels, channels: channels, input: x + n * sampleSize, inputScale: scales.input,
-                          inputZeroPoint: zeroPoint, mean: mean, root: root, gamma: gamma, beta: beta,
-                          outputScale: scales.output, quantization: q, output: y + n * sampleSize)
+          // Mean and biased variance of the centred integers, exact but for the last roundings.
+          let m = Double(s1) / count
+          let (scaled, overflow) = s2.multipliedReportingOverflow(by: Int64(count))
+          let spread = overflow ? Double(s2) - Double(s1) * m : Double(scaled - s1 * s1) / count
+          let factorOfRoot = inverse((scales.input * scales.input * max(spread, 0) / count + eps).squareRoot())
+          for c in (g * groupChannels)..<((g + 1) * groupChannels) {
+            mean[c] = scales.input * m
+            factor[c] = gamma[c] * factorOfRoot
+          }
         }
+        normalizeRows(isa, rows: pixels, channels: channels, input: x + n * sampleSize, inputScale: scales.input,
+                        inputZeroPoint: zeroPoint, mean: mean, factor: factor, shift: shift, quantization: q,
+                        output: y + n * sampleSize)
       }
     }
   }
