@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 #if canImport(Glibc)
 import Glibc
@@ -37,13 +38,21 @@ private func softmax<T: QuantizedElement>(
   let x = input.assumingMemoryBound(to: T.self), y = output.assumingMemoryBound(to: T.self)
   let rowSize = length * inner
   let rowsPerTask = max(1, (1 << 14) / rowSize)
+  let isa = currentISA
   exps.withUnsafeBufferPointer { exps in
     parallelFor((outer + rowsPerTask - 1) / rowsPerTask, work: 8 * outer * rowSize) { task in
       let first = task * rowsPerTask
       withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * inner) { scratch in
-        q8Softmax(rows: min(rowsPerTask, outer - first), length: length, inner: inner, input: x + first * rowSize,
-                  exps: exps.baseAddress!, outputScale: outputScale, quantization: q,
-                  output: y + first * rowSize, scratch: scratch.baseAddress!)
+        let rows = min(rowsPerTask, outer - first)
+        if isa >= .avx2 {
+          q8SoftmaxAVX2(signedIO: T.self == Int8.self, rows: rows, length: length, inner: inner,
+                        input: x + first * rowSize, exps: exps.baseAddress!, outputScale: outputScale,
+                        quantization: q, output: y + first * rowSize, scratch: scratch.baseAddress!)
+        } else {
+          q8Softmax(rows: rows, length: length, inner: inner, input: x + first * rowSize, exps: exps.baseAddress!,
+                    outputScale: outputScale, quantization: q, output: y + first * rowSize,
+                    scratch: scratch.baseAddress!)
+        }
       }
     }
   }
