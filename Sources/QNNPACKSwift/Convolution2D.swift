@@ -35,17 +35,11 @@ final class Convolution2D: @unchecked Sendable {
     weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
     bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization, allowDepthwise: Bool = true
   ) throws(Status) {
-    try require(inputType == .uint8 || weightType == .int8)  // int8 activations take int8 weights
-    try require(groups >= 1 && groupInputChannels >= 1 && groupOutputChannels >= 1)
-    try inputType.checkZeroPoint(inputZeroPoint)
-    let outputChannels = try checkedProduct(groups, groupOutputChannels)
-    let reduction = try checkedProduct(window.taps, groupInputChannels)
-    _ = try checkedProduct(outputChannels, reduction, 4)
-    _ = try checkedProduct(groups, groupInputChannels, 2)
-    let multipliers = try requantizationMultipliers(
-      channels: outputChannels, weightType: weightType, inputScale: inputScale, weightScales: weightScales,
-      weightZeroPoints: weightZeroPoints, outputScale: outputScale)
-
+    let gemm = try GroupedGEMMWeights(
+      inputType: inputType, weightType: weightType, groups: groups, groupInputChannels: groupInputChannels,
+      groupOutputChannels: groupOutputChannels, taps: window.taps, inputScale: inputScale,
+      inputZeroPoint: inputZeroPoint, weights: weights, weightScales: weightScales,
+      weightZeroPoints: weightZeroPoints, bias: bias, outputScale: outputScale)
     self.inputType = inputType
     self.window = window
     self.groups = groups
@@ -54,16 +48,12 @@ final class Convolution2D: @unchecked Sendable {
     self.inputZeroPoint = inputZeroPoint
     quantization = output
     depthwise = allowDepthwise && groupInputChannels == 1
-
-    // w - w_zp as int16, for output channel `oc` and reduction step `k` (tap-major, OHWI).
-    let centered = CenteredWeights(raw: weights.assumingMemoryBound(to: UInt8.self), type: weightType,
-                                   reduction: reduction)
-    func weight(_ oc: Int, _ k: Int) -> Int16 { centered(oc, k, zeroPoint: weightZeroPoints[oc]) }
-    let biasOf = { (oc: Int) -> Int32 in bias?[oc] ?? 0 }
-    kernelISA = gemmKernelISA(rows: outputChannels, reduction: reduction, bias: biasOf, weight: weight)
+    let allTaps = Array(0..<window.taps)
 
     if depthwise {
       // One block per 16 output channels over all groups; the reduction is the taps.
+      let outputChannels = gemm.rows
+      kernelISA = gemm.kernelISA(taps: allTaps)
       paddedChannels = 1
       blocksPerGroup = (outputChannels + 15) / 16
       blockBytes = PackedWeights.blockBytes(pairs: (window.taps + 1) / 2)
@@ -71,35 +61,21 @@ final class Convolution2D: @unchecked Sendable {
       for b in 0..<blocksPerGroup {
         let base = b * 16
         packWeightBlock(packed.pointer + b * blockBytes, channels: min(16, outputChannels - base),
-                        reduction: window.taps,
-                        weight: { c, k in weight(base + c, k) },
-                        bias: { c in biasOf(base + c) }, multiplier: { c in multipliers[base + c] })
+                        reduction: window.taps, weight: { c, k in gemm.weight(base + c, k) },
+                        bias: { c in gemm.bias(base + c) }, multiplier: { c in gemm.multiplier(base + c) })
       }
       let zeros = try AlignedBuffer(byteCount: groups + 16)
       zeros.pointer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: inputZeroPoint),
                                      count: groups + 16)
       zeroRow = zeros
     } else {
-      // Per group, blocks of 16 output channels; reduction steps are tap-major with the
-      // group's input channels padded to a whole number of int16 pairs.
-      let padded = (groupInputChannels + 1) & ~1
-      paddedChannels = padded
-      blocksPerGroup = (groupOutputChannels + 15) / 16
-      blockBytes = PackedWeights.blockBytes(pairs: window.taps * padded / 2)
-      packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
-      for g in 0..<groups {
-        for b in 0..<blocksPerGroup {
-          let base = g * groupOutputChannels + b * 16
-          packWeightBlock(
-            packed.pointer + (g * blocksPerGroup + b) * blockBytes,
-            channels: min(16, groupOutputChannels - b * 16), reduction: window.taps * padded,
-            weight: { c, k in
-              let (tap, ic) = k.quotientAndRemainder(dividingBy: padded)
-              return ic < groupInputChannels ? weight(base + c, tap * groupInputChannels + ic) : 0
-            },
-            bias: { c in biasOf(base + c) }, multiplier: { c in multipliers[base + c] })
-        }
-      }
+      // Per group, blocks of 16 output channels over every tap.
+      let blocks = try gemm.pack(taps: allTaps)
+      kernelISA = blocks.kernelISA
+      paddedChannels = gemm.paddedChannels
+      blocksPerGroup = gemm.blocksPerGroup
+      blockBytes = blocks.blockBytes
+      packed = blocks.packed
       zeroRow = nil
     }
   }
@@ -189,16 +165,9 @@ final class Convolution2D: @unchecked Sendable {
     let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
     defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
 
-    let pixels = batch * height * width
-    let rowLength = groups * paddedChannels
-    let rows = workspace.rows.typed(Int16.self)
-    let chunk = 256
-    parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
-      let first = i * chunk, count = min(chunk, pixels - first)
-      convertToS16Rows(inputType, input + first * inputChannels, pixels: count, groups: groups,
-                       channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
-                       output: rows + first * rowLength)
-    }
+    convertToS16Rows(inputType, input, pixels: batch * height * width, groups: groups,
+                     channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                     output: workspace.rows.typed(Int16.self))
 
     let m = batch * outputSize.height * outputSize.width
     let taps = window.taps

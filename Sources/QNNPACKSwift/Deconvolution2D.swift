@@ -49,12 +49,10 @@ struct TransposedWindow2D {
 /// `((oy + pad_top − ky·dilation) / stride_h, …)` (exact divisions within a class), or the
 /// zero row when that lies outside the input. Nothing multiplies a tap that cannot hit.
 final class Deconvolution2D: @unchecked Sendable {
-  /// One residue class: its taps (`ky·KW + kx`) and packed blocks (`groups × blocksPerGroup`).
+  /// One residue class: its taps (`ky·KW + kx`) and their packed blocks.
   struct Subkernel {
     let taps: [Int]
-    let packed: AlignedBuffer
-    let blockBytes: Int
-    let kernelISA: ISA
+    let blocks: PackedGEMM
   }
 
   let inputType: DType
@@ -76,18 +74,13 @@ final class Deconvolution2D: @unchecked Sendable {
     weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
     bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization
   ) throws(Status) {
-    try require(inputType == .uint8 || weightType == .int8)  // int8 activations take int8 weights
-    try require(groups >= 1 && groupInputChannels >= 1 && groupOutputChannels >= 1)
-    try inputType.checkZeroPoint(inputZeroPoint)
     let w = window.window
-    let outputChannels = try checkedProduct(groups, groupOutputChannels)
-    let reduction = try checkedProduct(w.taps, groupInputChannels)
-    _ = try checkedProduct(outputChannels, reduction, 4)
-    _ = try checkedProduct(groups, groupInputChannels, 2)
     _ = try checkedProduct(w.strideHeight, w.strideWidth, MemoryLayout<Subkernel>.stride)
-    let multipliers = try requantizationMultipliers(
-      channels: outputChannels, weightType: weightType, inputScale: inputScale, weightScales: weightScales,
-      weightZeroPoints: weightZeroPoints, outputScale: outputScale)
+    let gemm = try GroupedGEMMWeights(
+      inputType: inputType, weightType: weightType, groups: groups, groupInputChannels: groupInputChannels,
+      groupOutputChannels: groupOutputChannels, taps: w.taps, inputScale: inputScale,
+      inputZeroPoint: inputZeroPoint, weights: weights, weightScales: weightScales,
+      weightZeroPoints: weightZeroPoints, bias: bias, outputScale: outputScale)
     self.inputType = inputType
     self.window = window
     self.groups = groups
@@ -95,13 +88,8 @@ final class Deconvolution2D: @unchecked Sendable {
     self.groupOutputChannels = groupOutputChannels
     self.inputZeroPoint = inputZeroPoint
     quantization = output
-    let padded = (groupInputChannels + 1) & ~1
-    paddedChannels = padded
-    blocksPerGroup = (groupOutputChannels + 15) / 16
-
-    let centered = CenteredWeights(raw: weights.assumingMemoryBound(to: UInt8.self), type: weightType,
-                                   reduction: reduction)
-    let biasOf = { (oc: Int) -> Int32 in bias?[oc] ?? 0 }
+    paddedChannels = gemm.paddedChannels
+    blocksPerGroup = gemm.blocksPerGroup
     var subkernels: [Subkernel] = []
     for ry in 0..<w.strideHeight {
       for rx in 0..<w.strideWidth {
@@ -110,30 +98,7 @@ final class Deconvolution2D: @unchecked Sendable {
         let columns = TransposedWindow2D.taps(residue: rx, kernel: w.kernelWidth, stride: w.strideWidth,
                                               dilation: w.dilationWidth, padding: w.padLeft)
         let taps = rows.flatMap { ky in columns.map { kx in ky * w.kernelWidth + kx } }
-        // w − w_zp of output channel oc at step k of this class's reduction (tap-major).
-        func weight(_ oc: Int, _ k: Int) -> Int16 {
-          let (t, ic) = k.quotientAndRemainder(dividingBy: groupInputChannels)
-          return centered(oc, taps[t] * groupInputChannels + ic, zeroPoint: weightZeroPoints[oc])
-        }
-        let blockBytes = PackedWeights.blockBytes(pairs: taps.count * padded / 2)
-        let packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
-        for g in 0..<groups {
-          for b in 0..<blocksPerGroup {
-            let base = g * groupOutputChannels + b * 16
-            packWeightBlock(
-              packed.pointer + (g * blocksPerGroup + b) * blockBytes,
-              channels: min(16, groupOutputChannels - b * 16), reduction: taps.count * padded,
-              weight: { c, k in
-                let (t, ic) = k.quotientAndRemainder(dividingBy: padded)
-                return ic < groupInputChannels ? weight(base + c, t * groupInputChannels + ic) : 0
-              },
-              bias: { c in biasOf(base + c) }, multiplier: { c in multipliers[base + c] })
-          }
-        }
-        subkernels.append(Subkernel(
-          taps: taps, packed: packed, blockBytes: blockBytes,
-          kernelISA: gemmKernelISA(rows: outputChannels, reduction: taps.count * groupInputChannels,
-                                   bias: biasOf, weight: weight)))
+        subkernels.append(Subkernel(taps: taps, blocks: try gemm.pack(taps: taps)))
       }
     }
     self.subkernels = subkernels
@@ -153,13 +118,8 @@ final class Deconvolution2D: @unchecked Sendable {
     // int16 rows of x − zp, then one zero row for the taps that fall outside the input.
     let rowsBuffer = try AlignedBuffer(count: (pixels + 1) * rowLength, of: Int16.self)
     let rows = rowsBuffer.typed(Int16.self)
-    let chunk = 256
-    parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
-      let first = i * chunk
-      convertToS16Rows(inputType, input + first * inputChannels, pixels: min(chunk, pixels - first), groups: groups,
-                       channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: inputZeroPoint,
-                       output: rows + first * rowLength)
-    }
+    convertToS16Rows(inputType, input, pixels: pixels, groups: groups, channels: groupInputChannels,
+                     paddedChannels: paddedChannels, zeroPoint: inputZeroPoint, output: rows)
     (rows + pixels * rowLength).initialize(repeating: 0, count: rowLength)
     let zero = UnsafePointer(rows + pixels * rowLength)
 
@@ -197,10 +157,10 @@ final class Deconvolution2D: @unchecked Sendable {
         let rowOutput = output + ((n * oh + oy) * ow + rx) * c
         for g in 0..<groups {
           for b in 0..<blocksPerGroup {
-            let block = UnsafeRawPointer(sub.packed.pointer + (g * blocksPerGroup + b) * sub.blockBytes)
+            let block = sub.blocks.block(group: g, b)
             var i = 0
             while i < count {
-              gemmTile(sub.kernelISA, epilogue, rows: min(4, count - i), columns: min(16, groupOutputChannels - b * 16),
+              gemmTile(sub.blocks.kernelISA, epilogue, rows: min(4, count - i), columns: min(16, groupOutputChannels - b * 16),
                        taps: taps, pairsPerTap: paddedChannels / 2, a: indirection + i * taps,
                        aOffset: g * paddedChannels, block: block,
                        output: rowOutput + i * sw * c + g * groupOutputChannels + b * 16, outputStride: sw * c)

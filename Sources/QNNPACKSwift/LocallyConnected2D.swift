@@ -10,9 +10,9 @@ final class LocallyConnected2D: @unchecked Sendable {
   let outputHeight, outputWidth, inputChannels, outputChannels: Int
   let inputZeroPoint: Int32
   let quantization: OutputQuantization
-  let kernelISA: ISA
-  let packed: AlignedBuffer
-  let blockBytes, blocksPerPixel, paddedChannels: Int
+  /// One group of blocks per output pixel.
+  let blocks: PackedGEMM
+  let paddedChannels: Int
 
   init(
     inputType: DType, weightType: DType, window: Window2D, outputSize: (Int, Int),
@@ -20,16 +20,14 @@ final class LocallyConnected2D: @unchecked Sendable {
     weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
     bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization
   ) throws(Status) {
-    try require(inputType == .uint8 || weightType == .int8)
-    try require(outputSize.0 >= 1 && outputSize.1 >= 1 && inputChannels >= 1 && outputChannels >= 1)
-    try inputType.checkZeroPoint(inputZeroPoint)
-    let pixels = try checkedProduct(outputSize.0, outputSize.1)
-    let reduction = try checkedProduct(window.taps, inputChannels)
-    _ = try checkedProduct(pixels, outputChannels, reduction, 4)
-    _ = try checkedProduct(inputChannels, 2)
-    let multipliers = try requantizationMultipliers(
-      channels: outputChannels, weightType: weightType, inputScale: inputScale, weightScales: weightScales,
-      weightZeroPoints: weightZeroPoints, outputScale: outputScale)
+    try require(outputSize.0 >= 1 && outputSize.1 >= 1)
+    // The output pixels are the groups of a grouped GEMM, each with the whole input as its
+    // input channels; the qparams are per output channel, shared by the pixels.
+    let gemm = try GroupedGEMMWeights(
+      inputType: inputType, weightType: weightType, groups: checkedProduct(outputSize.0, outputSize.1),
+      groupInputChannels: inputChannels, groupOutputChannels: outputChannels, taps: window.taps,
+      qparamChannels: outputChannels, inputScale: inputScale, inputZeroPoint: inputZeroPoint, weights: weights,
+      weightScales: weightScales, weightZeroPoints: weightZeroPoints, bias: bias, outputScale: outputScale)
     self.inputType = inputType
     self.window = window
     (outputHeight, outputWidth) = outputSize
@@ -37,32 +35,8 @@ final class LocallyConnected2D: @unchecked Sendable {
     self.outputChannels = outputChannels
     self.inputZeroPoint = inputZeroPoint
     quantization = output
-
-    // Row `p·C_out + oc` of the weights is pixel p's output channel oc.
-    let centered = CenteredWeights(raw: weights.assumingMemoryBound(to: UInt8.self), type: weightType,
-                                   reduction: reduction)
-    func weight(_ row: Int, _ k: Int) -> Int16 { centered(row, k, zeroPoint: weightZeroPoints[row % outputChannels]) }
-    let biasOf = { (row: Int) -> Int32 in bias?[row] ?? 0 }
-    kernelISA = gemmKernelISA(rows: pixels * outputChannels, reduction: reduction, bias: biasOf, weight: weight)
-
-    let padded = (inputChannels + 1) & ~1
-    paddedChannels = padded
-    blocksPerPixel = (outputChannels + 15) / 16
-    blockBytes = PackedWeights.blockBytes(pairs: window.taps * padded / 2)
-    packed = try AlignedBuffer(byteCount: checkedProduct(pixels, blocksPerPixel, blockBytes))
-    for p in 0..<pixels {
-      for b in 0..<blocksPerPixel {
-        let base = b * 16, row = p * outputChannels + base
-        packWeightBlock(
-          packed.pointer + (p * blocksPerPixel + b) * blockBytes,
-          channels: min(16, outputChannels - base), reduction: window.taps * padded,
-          weight: { c, k in
-            let (tap, ic) = k.quotientAndRemainder(dividingBy: padded)
-            return ic < inputChannels ? weight(row + c, tap * inputChannels + ic) : 0
-          },
-          bias: { c in biasOf(row + c) }, multiplier: { c in multipliers[base + c] })
-      }
-    }
+    paddedChannels = gemm.paddedChannels
+    blocks = try gemm.pack(taps: Array(0..<window.taps))
   }
 
   func run(batch: Int, height: Int, width: Int,
@@ -102,11 +76,11 @@ final class LocallyConnected2D: @unchecked Sendable {
     let epilogue = GEMMEpilogue.quantized(inputType, quantization)
     let outputStride = outputPixels * outputChannels
     parallelFor(outputPixels, work: batch * outputPixels * outputChannels * taps * paddedChannels) { p in
-      for b in 0..<blocksPerPixel {
-        let block = UnsafeRawPointer(packed.pointer + (p * blocksPerPixel + b) * blockBytes)
+      for b in 0..<blocks.blocksPerGroup {
+        let block = blocks.block(group: p, b)
         var n = 0
         while n < batch {
-          gemmTile(kernelISA, epilogue, rows: min(4, batch - n), columns: min(16, outputChannels - b * 16),
+          gemmTile(blocks.kernelISA, epilogue, rows: min(4, batch - n), columns: min(16, outputChannels - b * 16),
                    taps: taps, pairsPerTap: paddedChannels / 2, a: indirection + (p * batch + n) * taps, aOffset: 0,
                    block: block, output: output + (n * outputPixels + p) * outputChannels + b * 16,
                    outputStride: outputStride)
