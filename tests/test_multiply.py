@@ -100,6 +100,8 @@ def test_multiply_large(threads, kernel_family):
               output_scale=0.05, output_zero_point=128)
     assert_same(qs.multiply(a, b, **kw), ref.multiply(a, b, **kw))
     assert_same(qs.multiply(b, a, **kw), ref.multiply(b, a, **kw))
+    wide, row = rand_q(rng, (2, 3, 1500), U8), rand_q(rng, (1500,), U8)   # 1000+ channels
+    assert_same(qs.multiply(wide, row, **kw), ref.multiply(wide, row, **kw))
 
 
 def test_multiply_empty():
