@@ -34,7 +34,8 @@ def _output_qparams(x, output_scale, output_zero_point, fixed_unit):
 
 @functools.lru_cache(maxsize=64)
 def _lookup_operator(dtype_code, function, parameter, input_scale, input_zero_point,
-                     output_scale, output_zero_point, lo, hi):
+                     output_scale, output_zero_point, lo, hi, kernel_family):
+    """The native table operator; `kernel_family` (fixed at create) is part of the key."""
     return _native.lookup_create(dtype_code, function, parameter, input_scale, input_zero_point,
                                  output_scale, output_zero_point, lo, hi)
 
@@ -47,7 +48,8 @@ def _lookup(function, x, parameter, input_scale, input_zero_point, output_scale,
                                                       fixed_unit)
     lo, hi = v.clamp_range(output_min, output_max, x.dtype)
     op = _lookup_operator(v.native_dtype(x.dtype), function, parameter, input_scale,
-                          input_zero_point, output_scale, output_zero_point, lo, hi)
+                          input_zero_point, output_scale, output_zero_point, lo, hi,
+                          _native.get_isa())
     return v.run_into(out, x.shape, x.dtype, (x,), lambda y: _native.lookup_run(op, x, y))
 
 
