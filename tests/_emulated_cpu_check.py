@@ -29,6 +29,23 @@ cases = {
     "global_avg_pool2d": lambda m: m.global_avg_pool2d(x, **avg),
     "quantize": lambda m: m.quantize(np.linspace(-3, 3, 101, dtype=np.float32), 0.02, 128),
     "requantize": lambda m: m.requantize(x, 0.05, 128, 0.07, 120),
+    "conv_transpose2d": lambda m: m.conv_transpose2d(x, w[:5], stride=2, padding=1, **q),
+    "multiply": lambda m: m.multiply(x, x[:, :, :1], **pair),
+    "concatenate": lambda m: m.concatenate([x, x[..., :3]], input_scales=[0.1, 0.2],
+                                           input_zero_points=[3, 4], output_scale=0.3, output_zero_point=5),
+    "channel_shuffle": lambda m: m.channel_shuffle(x, 4),
+    "resize2d_nearest": lambda m: m.resize2d(x, (13, 5)),
 }
-print(json.dumps({"family": qs.cpu_features()["kernel_family"],
-                  "match": {name: bool(np.array_equal(f(qs), f(ref))) for name, f in cases.items()}}))
+# Float-defined operators: within 1 LSB of the float64 reference (API.md §3).
+lsb_cases = {
+    "sigmoid": lambda m: m.sigmoid(x, input_scale=0.05, input_zero_point=128),
+    "hardswish": lambda m: m.hardswish(xs, input_scale=0.05, input_zero_point=-3, output_scale=0.04,
+                                       output_zero_point=-20),
+    "softmax": lambda m: m.softmax(x, axis=2, input_scale=0.05, input_zero_point=128),
+    "group_norm": lambda m: m.group_norm(x, 2, input_scale=0.05, input_zero_point=128,
+                                         output_scale=0.03, output_zero_point=128),
+}
+match = {name: bool(np.array_equal(f(qs), f(ref))) for name, f in cases.items()}
+match.update({name: bool(np.abs(f(qs).astype(int) - f(ref).astype(int)).max() <= 1)
+              for name, f in lsb_cases.items()})
+print(json.dumps({"family": qs.cpu_features()["kernel_family"], "match": match}))

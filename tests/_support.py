@@ -244,3 +244,100 @@ def clustered_q(rng, shape, dtype):
     spread = float(rng.uniform(3, 60))
     v = np.rint(rng.normal(centre, spread, size=shape))
     return np.clip(v, qmin, qmax).astype(dtype)
+
+
+# ---- float-defined operators -------------------------------------------------------------
+def assert_within_one_lsb(got, expected, case=None):
+    """At most 1 LSB from the float64 reference (API.md §3) for every element; same dtype,
+    shape, C-contiguous. Returns how many elements match exactly."""
+    where = ("\n" + case.describe()) if case is not None else ""
+    assert isinstance(got, np.ndarray), f"result is {type(got).__name__}, not ndarray{where}"
+    assert got.dtype == expected.dtype, f"dtype {got.dtype} != expected {expected.dtype}{where}"
+    assert got.shape == expected.shape, f"shape {got.shape} != expected {expected.shape}{where}"
+    assert got.flags.c_contiguous, f"result is not C-contiguous{where}"
+    diff = np.abs(got.astype(np.int64) - expected.astype(np.int64))
+    if diff.size and diff.max() > 1:
+        idx = np.argwhere(diff > 1)[:8]
+        first = [(tuple(int(i) for i in ix), got[tuple(ix)].item(), expected[tuple(ix)].item())
+                 for ix in idx]
+        raise AssertionError(f"{int((diff > 1).sum())} of {got.size} elements are more than 1 "
+                             f"LSB off; first (index, got, expected): {first}{where}")
+    return int((diff == 0).sum())
+
+
+class ExactTally:
+    """Counts exact matches of a float-defined operator over its parity tests; the module's
+    last test prints the tally (visible with -s) and records it as a property."""
+
+    def __init__(self):
+        self.exact = 0
+        self.total = 0
+
+    def add(self, exact, total):
+        self.exact += exact
+        self.total += total
+
+    def report(self, name, record_property):
+        line = f"{name}: {self.exact} of {self.total} outputs equal the float64 reference exactly"
+        if self.total:
+            line += f" ({100.0 * self.exact / self.total:.3f}%), the rest within 1 LSB"
+        print("\n" + line)
+        record_property("exact_matches", f"{self.exact}/{self.total}")
+        return line
+
+
+def all_values(dtype):
+    """Every value of a quantized dtype, qmin..qmax."""
+    qmin, qmax = qrange(dtype)
+    return np.arange(qmin, qmax + 1).astype(dtype)
+
+
+def covering_array(rng, shape, dtype):
+    """A random array of `shape` that holds every value of the dtype when it has >= 256
+    elements."""
+    size = int(np.prod(shape))
+    values = rand_q(rng, size, dtype)
+    if size >= 256:
+        values[rng.permutation(size)[:256]] = all_values(dtype)
+    return values.reshape(shape)
+
+
+def rand_shape(rng, max_rank=4, dims=(1, 2, 3, 5, 7, 16, 17, 33)):
+    rank = int(rng.integers(0, max_rank + 1))
+    return tuple(int(pick(rng, list(dims))) for _ in range(rank))
+
+
+def first_informative(draw, tag, seed, name, tries=200):
+    """The first case `draw(rng, seed)` gives (None means: draw again) from the case's rng."""
+    rng = np.random.default_rng([tag, seed])
+    for _ in range(tries):
+        case = draw(rng, seed)
+        if case is not None:
+            return case
+    raise RuntimeError(f"{name} case {seed}: no informative case in {tries} draws")
+
+
+def with_clamp(kwargs, output_min, output_max):
+    """kwargs plus output_min / output_max where they are not None."""
+    if output_min is not None:
+        kwargs["output_min"] = output_min
+    if output_max is not None:
+        kwargs["output_max"] = output_max
+    return kwargs
+
+
+def broadcast_operand_shape(rng, out_shape):
+    """A shape that broadcasts to out_shape: a random tail of it with some axes set to 1."""
+    r = int(rng.integers(0, len(out_shape) + 1))
+    tail = out_shape[len(out_shape) - r:]
+    return tuple(1 if rng.random() < 0.3 else d for d in tail)
+
+
+def check_weighted_edge(cls, reference, x, w, geometry):
+    """`cls(w, None, ...)(x)` equals `reference(x, w, None, ...)` with the input and output
+    zero points at the ends of the range (and between), for a weighted window operator."""
+    qmin, qmax = qrange(x.dtype)
+    for in_zp, out_zp, out_s in ((qmin, qmax, 0.05), (qmax, qmin, 0.5), (qmin + 100, qmin + 128, 4.0)):
+        kw = dict(geometry, input_scale=0.02, input_zero_point=in_zp, weight_scale=0.01,
+                  weight_zero_point=0, output_scale=out_s, output_zero_point=out_zp)
+        assert_same(cls(w, None, **kw)(x), reference(x, w, None, **kw))

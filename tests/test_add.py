@@ -11,8 +11,9 @@ import pytest
 import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bad_scale_params,
-                      bad_zero_point_params, bounds, informative, log_uniform, non_contiguous,
-                      pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot)
+                      bad_zero_point_params, bounds, broadcast_operand_shape, informative,
+                      log_uniform, non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref,
+                      snapshot)
 
 TAG = 103
 N_CASES = 160
@@ -22,17 +23,11 @@ class AddCase(Case):
     id_keys = ("dt", "a", "b", "layout", "out")
 
 
-def _operand_shape(rng, out_shape):
-    r = int(rng.integers(0, len(out_shape) + 1))
-    tail = out_shape[len(out_shape) - r:]
-    return tuple(1 if rng.random() < 0.3 else d for d in tail)
-
-
 def _draw(rng, seed):
     dtype = pick(rng, [U8, I8])
     rank = int(rng.integers(0, 5))
     full = tuple(int(pick(rng, [1, 2, 3, 4, 5, 7, 16, 17, 33])) for _ in range(rank))
-    sa, sb = _operand_shape(rng, full), _operand_shape(rng, full)
+    sa, sb = broadcast_operand_shape(rng, full), broadcast_operand_shape(rng, full)
     if rng.random() < 0.15:
         sa = full                       # one side has the full shape
     if rng.random() < 0.08:

@@ -69,21 +69,11 @@ def test_add_matches_reference(seed, threads):
     assert not any("clamp" in s.runs and s.runs.startswith("qs.clamp") for s in m.steps)
 
 
-@pytest.mark.skipif(not hasattr(load_qs(), "multiply"), reason="operator not merged yet")
 @pytest.mark.parametrize("seed", range(20))
 def test_mul_matches_reference(seed, threads):
     model, feeds, description = binary_model(seed, "mul")
     m = check(model, feeds, expect_informative=False)
     assert any(s.runs.startswith("qs.multiply") for s in m.steps), description
-
-
-@pytest.mark.skipif(hasattr(load_qs(), "multiply"), reason="qs.multiply exists")
-@pytest.mark.parametrize("qdq", [False, True])
-def test_mul_without_the_operator_names_the_node(qdq):
-    model, _, _ = binary_model(0, "mul", qdq=qdq)
-    node = next(n for n in model.graph.node if n.op_type in ("QLinearMul", "Mul"))
-    with pytest.raises(NotImplementedError, match=rf"'{node.name}' \({node.op_type}.*multiply"):
-        load_qs().onnx.load(model.SerializeToString())
 
 
 @pytest.mark.parametrize("qdq", [False, True])

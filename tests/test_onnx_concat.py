@@ -36,18 +36,6 @@ def concat_model(seed, qdq):
 
 @pytest.mark.parametrize("qdq", [False, True])
 def test_concat_matches_reference(qdq, threads):
-    if not hasattr(load_qs(), "concatenate"):
-        pytest.skip("operator not merged yet")
     model, feeds = concat_model(0, qdq)
     m = check(model, feeds, expect_informative=False)
     assert any(s.runs.startswith("qs.concatenate") for s in m.steps)
-
-
-@pytest.mark.parametrize("qdq", [False, True])
-def test_concat_without_the_operator_names_the_node(qdq):
-    if hasattr(load_qs(), "concatenate"):
-        pytest.skip("qs.concatenate exists")
-    model, _ = concat_model(0, qdq)
-    node = next(n for n in model.graph.node if "Concat" in n.op_type)
-    with pytest.raises(NotImplementedError, match=rf"'{node.name}'.*concatenate"):
-        load_qs().onnx.load(model.SerializeToString())

@@ -11,11 +11,48 @@ public func qs16IGEMM4x16AVX2(
   block: UnsafeRawPointer, output: UnsafeMutableRawPointer, outputStride: Int,
   quantization: OutputQuantization, signedOutput: Bool
 ) {
+  let q = QuantizationVectors(quantization)
+  let m = block + 64
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block) { r, acc0, acc1 in
+    requantizeStore16(acc0, acc1, multiplier: m, q, columns: columns, signedOutput: signedOutput,
+                      output: output + r &* outputStride)
+  }
+}
+
+/// Same GEMM with the float32 epilogue of `qs16IGEMM4x16PortableDequantized` (bit-identical:
+/// `vcvtdq2ps` rounds to nearest like `Float(_:)`, and the products are single float32 ops).
+public func qs16IGEMM4x16AVX2Dequantized(
+  rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
+  block: UnsafeRawPointer, scale: Float, output: UnsafeMutablePointer<Float>, outputStride: Int
+) {
+  let s = _mm256_set1_ps(scale)
+  let m0 = _mm256_mul_ps(s, (block + 64).loadUnaligned(as: __m256.self))
+  let m1 = _mm256_mul_ps(s, (block + 96).loadUnaligned(as: __m256.self))
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block) { r, acc0, acc1 in
+    var lanes = (_mm256_mul_ps(_mm256_cvtepi32_ps(acc0), m0), _mm256_mul_ps(_mm256_cvtepi32_ps(acc1), m1))
+    withUnsafeBytes(of: &lanes) { bytes in
+      let y = bytes.bindMemory(to: Float.self)
+      let out = output + r &* outputStride
+      for lane in 0..<PackedWeights.lanes {
+        let c = PackedWeights.laneChannel[lane]
+        if c < columns { out[c] = y[lane] }
+      }
+    }
+  }
+}
+
+/// Dispatches on the row count so each tile shape compiles with constant row checks.
+@inline(__always)
+private func gemmRows(
+  _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
+  _ block: UnsafeRawPointer, _ store: (Int, __m256i, __m256i) -> Void
+) {
   switch rows {
-  case 1: gemmTile(1, columns, taps, pairsPerTap, a, aOffset, block, output, outputStride, quantization, signedOutput)
-  case 2: gemmTile(2, columns, taps, pairsPerTap, a, aOffset, block, output, outputStride, quantization, signedOutput)
-  case 3: gemmTile(3, columns, taps, pairsPerTap, a, aOffset, block, output, outputStride, quantization, signedOutput)
-  default: gemmTile(4, columns, taps, pairsPerTap, a, aOffset, block, output, outputStride, quantization, signedOutput)
+  case 1: gemmTile(1, taps, pairsPerTap, a, aOffset, block, store)
+  case 2: gemmTile(2, taps, pairsPerTap, a, aOffset, block, store)
+  case 3: gemmTile(3, taps, pairsPerTap, a, aOffset, block, store)
+  default: gemmTile(4, taps, pairsPerTap, a, aOffset, block, store)
   }
 }
 
@@ -26,10 +63,9 @@ private func broadcastPair(_ row: UnsafePointer<Int16>, _ p: Int) -> __m256i {
 
 @inline(__always)
 private func gemmTile(
-  _ rows: Int, _ columns: Int, _ taps: Int, _ pairsPerTap: Int,
+  _ rows: Int, _ taps: Int, _ pairsPerTap: Int,
   _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ outputStride: Int,
-  _ quantization: OutputQuantization, _ signedOutput: Bool
+  _ block: UnsafeRawPointer, _ store: (Int, __m256i, __m256i) -> Void
 ) {
   let bias0 = block.loadUnaligned(as: __m256i.self)
   let bias1 = (block + 32).loadUnaligned(as: __m256i.self)
@@ -65,16 +101,8 @@ private func gemmTile(
       w += PackedWeights.pairBytes
     }
   }
-  let q = QuantizationVectors(quantization)
-  let m = block + 64
-  requantizeStore16(c00, c01, multiplier: m, q, columns: columns, signedOutput: signedOutput, output: output)
-  if rows > 1 {
-    requantizeStore16(c10, c11, multiplier: m, q, columns: columns, signedOutput: signedOutput, output: output + outputStride)
-  }
-  if rows > 2 {
-    requantizeStore16(c20, c21, multiplier: m, q, columns: columns, signedOutput: signedOutput, output: output + 2 &* outputStride)
-  }
-  if rows > 3 {
-    requantizeStore16(c30, c31, multiplier: m, q, columns: columns, signedOutput: signedOutput, output: output + 3 &* outputStride)
-  }
+  store(0, c00, c01)
+  if rows > 1 { store(1, c10, c11) }
+  if rows > 2 { store(2, c20, c21) }
+  if rows > 3 { store(3, c30, c31) }
 }

@@ -9,8 +9,38 @@ public func qs16IGEMM4x16Portable<T: QuantizedElement>(
   block: UnsafeRawPointer, output: UnsafeMutablePointer<T>, outputStride: Int,
   quantization: OutputQuantization
 ) {
-  let bias = block.assumingMemoryBound(to: Int32.self)
   let multiplier = (block + 64).assumingMemoryBound(to: Float.self)
+  qs16IGEMMRowsPortable(rows: rows, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset, block: block) {
+    r, acc in
+    storeLanes(acc, columns: columns, multiplier: multiplier, output: output + r * outputStride,
+               quantization: quantization)
+  }
+}
+
+/// Same GEMM with a float32 epilogue (dynamic linear): `out[c] = f32(acc) · f32(scale · m[c])`.
+@inlinable
+public func qs16IGEMM4x16PortableDequantized(
+  rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
+  block: UnsafeRawPointer, scale: Float, output: UnsafeMutablePointer<Float>, outputStride: Int
+) {
+  let multiplier = (block + 64).assumingMemoryBound(to: Float.self)
+  qs16IGEMMRowsPortable(rows: rows, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset, block: block) {
+    r, acc in
+    for lane in 0..<PackedWeights.lanes {
+      let c = PackedWeights.laneChannel[lane]
+      if c < columns { output[r * outputStride + c] = Float(acc[lane]) * (scale * multiplier[lane]) }
+    }
+  }
+}
+
+/// The 64-bit accumulation of both portable GEMMs; `store(row, acc)` per row, acc in lane order.
+@inlinable @inline(__always)
+public func qs16IGEMMRowsPortable(
+  rows: Int, taps: Int, pairsPerTap: Int, a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
+  block: UnsafeRawPointer, store: (Int, UnsafeMutableBufferPointer<Int64>) -> Void
+) {
+  let bias = block.assumingMemoryBound(to: Int32.self)
   let weights = (block + PackedWeights.headerBytes).assumingMemoryBound(to: Int16.self)
   withUnsafeTemporaryAllocation(of: Int64.self, capacity: PackedWeights.lanes) { acc in
     for r in 0..<rows {
@@ -26,8 +56,7 @@ public func qs16IGEMM4x16Portable<T: QuantizedElement>(
           w += 32
         }
       }
-      storeLanes(acc, columns: columns, multiplier: multiplier, output: output + r * outputStride,
-                 quantization: quantization)
+      store(r, acc)
     }
   }
 }

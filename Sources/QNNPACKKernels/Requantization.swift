@@ -35,3 +35,12 @@ public func roundToNearestEven(_ x: Float) -> Int32 {
   let magic: Float = 12_582_912
   return Int32(bitPattern: (x + magic).bitPattern) &- 0x4B40_0000
 }
+
+/// The float64 counterpart for |x| < 2^31: adding 1.5·2^52 leaves the rounded integer in the
+/// low mantissa bits (baseline x86-64 has no double round instruction either; `rounded()`
+/// would be a libm call per element).
+@inlinable @inline(__always)
+public func roundToNearestEven(_ x: Double) -> Int32 {
+  let magic = 6_755_399_441_055_744.0
+  return Int32(truncatingIfNeeded: (x + magic).bitPattern)
+}

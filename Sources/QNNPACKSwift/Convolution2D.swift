@@ -33,25 +33,13 @@ final class Convolution2D: @unchecked Sendable {
     groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
     inputScale: Float, inputZeroPoint: Int32,
     weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
-    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization
+    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization, allowDepthwise: Bool = true
   ) throws(Status) {
-    try require(inputType == .uint8 || weightType == .int8)  // int8 activations take int8 weights
-    try require(groups >= 1 && groupInputChannels >= 1 && groupOutputChannels >= 1)
-    try checkScale(inputScale)
-    try checkScale(outputScale)
-    try inputType.checkZeroPoint(inputZeroPoint)
-    let outputChannels = try checkedProduct(groups, groupOutputChannels)
-    let reduction = try checkedProduct(window.taps, groupInputChannels)
-    _ = try checkedProduct(outputChannels, reduction, 4)
-    _ = try checkedProduct(groups, groupInputChannels, 2)
-
-    var multipliers = [Float](repeating: 0, count: outputChannels)
-    for c in 0..<outputChannels {
-      try checkScale(weightScales[c])
-      try weightType.checkZeroPoint(weightZeroPoints[c])
-      multipliers[c] = try checkMultiplier((inputScale * weightScales[c]) / outputScale)
-    }
-
+    let gemm = try GroupedGEMMWeights(
+      inputType: inputType, weightType: weightType, groups: groups, groupInputChannels: groupInputChannels,
+      groupOutputChannels: groupOutputChannels, taps: window.taps, inputScale: inputScale,
+      inputZeroPoint: inputZeroPoint, weights: weights, weightScales: weightScales,
+      weightZeroPoints: weightZeroPoints, bias: bias, outputScale: outputScale)
     self.inputType = inputType
     self.window = window
     self.groups = groups
@@ -59,28 +47,13 @@ final class Convolution2D: @unchecked Sendable {
     self.groupOutputChannels = groupOutputChannels
     self.inputZeroPoint = inputZeroPoint
     quantization = output
-    depthwise = groupInputChannels == 1
-
-    // w - w_zp as int16, for output channel `oc` and reduction step `k` (tap-major, OHWI).
-    let raw = weights.assumingMemoryBound(to: UInt8.self)
-    func weight(_ oc: Int, _ k: Int) -> Int16 {
-      let byte = raw[oc * reduction + k]
-      let value = weightType == .uint8 ? Int16(byte) : Int16(Int8(bitPattern: byte))
-      return value - Int16(weightZeroPoints[oc])
-    }
-    let biasOf = { (oc: Int) -> Int32 in bias?[oc] ?? 0 }
-
-    // Exactness: |acc| ≤ |bias| + 255·Σ|w − w_zp|. Where that can leave int32 the 64-bit path runs.
-    var fitsInt32 = true
-    for oc in 0..<outputChannels {
-      var bound = Int64(biasOf(oc)).magnitude
-      for k in 0..<reduction { bound += 255 * UInt64(weight(oc, k).magnitude) }
-      if bound > UInt64(Int32.max) { fitsInt32 = false }
-    }
-    kernelISA = currentISA >= .avx2 && fitsInt32 ? .avx2 : .portable
+    depthwise = allowDepthwise && groupInputChannels == 1
+    let allTaps = Array(0..<window.taps)
 
     if depthwise {
       // One block per 16 output channels over all groups; the reduction is the taps.
+      let outputChannels = gemm.rows
+      kernelISA = gemm.kernelISA(taps: allTaps)
       paddedChannels = 1
       blocksPerGroup = (outputChannels + 15) / 16
       blockBytes = PackedWeights.blockBytes(pairs: (window.taps + 1) / 2)
@@ -88,35 +61,21 @@ final class Convolution2D: @unchecked Sendable {
       for b in 0..<blocksPerGroup {
         let base = b * 16
         packWeightBlock(packed.pointer + b * blockBytes, channels: min(16, outputChannels - base),
-                        reduction: window.taps,
-                        weight: { c, k in weight(base + c, k) },
-                        bias: { c in biasOf(base + c) }, multiplier: { c in multipliers[base + c] })
+                        reduction: window.taps, weight: { c, k in gemm.weight(base + c, k) },
+                        bias: { c in gemm.bias(base + c) }, multiplier: { c in gemm.multiplier(base + c) })
       }
       let zeros = try AlignedBuffer(byteCount: groups + 16)
       zeros.pointer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: inputZeroPoint),
                                      count: groups + 16)
       zeroRow = zeros
     } else {
-      // Per group, blocks of 16 output channels; reduction steps are tap-major with the
-      // group's input channels padded to a whole number of int16 pairs.
-      let padded = (groupInputChannels + 1) & ~1
-      paddedChannels = padded
-      blocksPerGroup = (groupOutputChannels + 15) / 16
-      blockBytes = PackedWeights.blockBytes(pairs: window.taps * padded / 2)
-      packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
-      for g in 0..<groups {
-        for b in 0..<blocksPerGroup {
-          let base = g * groupOutputChannels + b * 16
-          packWeightBlock(
-            packed.pointer + (g * blocksPerGroup + b) * blockBytes,
-            channels: min(16, groupOutputChannels - b * 16), reduction: window.taps * padded,
-            weight: { c, k in
-              let (tap, ic) = k.quotientAndRemainder(dividingBy: padded)
-              return ic < groupInputChannels ? weight(base + c, tap * groupInputChannels + ic) : 0
-            },
-            bias: { c in biasOf(base + c) }, multiplier: { c in multipliers[base + c] })
-        }
-      }
+      // Per group, blocks of 16 output channels over every tap.
+      let blocks = try gemm.pack(taps: allTaps)
+      kernelISA = blocks.kernelISA
+      paddedChannels = gemm.paddedChannels
+      blocksPerGroup = gemm.blocksPerGroup
+      blockBytes = blocks.blockBytes
+      packed = blocks.packed
       zeroRow = nil
     }
   }
@@ -133,7 +92,8 @@ final class Convolution2D: @unchecked Sendable {
     if depthwise {
       runDepthwise(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
     } else {
-      try runGEMM(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
+      try runGEMM(batch: batch, height: height, width: width, outputSize: size, input: input,
+                  zeroPoint: inputZeroPoint, epilogue: .quantized(inputType, quantization), output: output)
     }
   }
 
@@ -184,28 +144,31 @@ final class Convolution2D: @unchecked Sendable {
     }
   }
 
+  /// Dynamic linear: `input` holds uint8 activations quantized per call with (`scale`,
+  /// `zeroPoint`); the output is float32 `f32(acc) · f32(scale · w_scale[c])` (the packed
+  /// multipliers are the weight scales). Always the GEMM path.
+  func runDequantized(batch: Int, input: UnsafeRawPointer?, scale: Float, zeroPoint: Int32,
+                      output: UnsafeMutablePointer<Float>?) throws(Status) {
+    try require(batch >= 0 && !depthwise && inputType == .uint8)
+    try checkScale(scale)
+    try DType.uint8.checkZeroPoint(zeroPoint)
+    if batch == 0 { return }
+    let input = try nonNull(input), output = try nonNull(output)
+    _ = try checkedProduct(batch, inputChannels, 2)
+    _ = try checkedProduct(batch, outputChannels, 4)
+    try runGEMM(batch: batch, height: 1, width: 1, outputSize: (1, 1), input: input, zeroPoint: zeroPoint,
+                epilogue: .dequantized(scale: scale), output: UnsafeMutableRawPointer(output), elementBytes: 4)
+  }
+
   private func runGEMM(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
-                       input: UnsafeRawPointer, output: UnsafeMutableRawPointer) throws(Status) {
+                       input: UnsafeRawPointer, zeroPoint: Int32, epilogue: GEMMEpilogue,
+                       output: UnsafeMutableRawPointer, elementBytes: Int = 1) throws(Status) {
     let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
     defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
 
-    let pixels = batch * height * width
-    let rowLength = groups * paddedChannels
-    let rows = workspace.rows.typed(Int16.self)
-    let chunk = 256
-    parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
-      let first = i * chunk, count = min(chunk, pixels - first)
-      switch inputType {
-      case .uint8:
-        q8ToS16Rows(input.assumingMemoryBound(to: UInt8.self) + first * inputChannels, pixels: count,
-                    groups: groups, channels: groupInputChannels, paddedChannels: paddedChannels,
-                    zeroPoint: inputZeroPoint, output: rows + first * rowLength)
-      case .int8:
-        q8ToS16Rows(input.assumingMemoryBound(to: Int8.self) + first * inputChannels, pixels: count,
-                    groups: groups, channels: groupInputChannels, paddedChannels: paddedChannels,
-                    zeroPoint: inputZeroPoint, output: rows + first * rowLength)
-      }
-    }
+    convertToS16Rows(inputType, input, pixels: batch * height * width, groups: groups,
+                     channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                     output: workspace.rows.typed(Int16.self))
 
     let m = batch * outputSize.height * outputSize.width
     let taps = window.taps
@@ -223,25 +186,9 @@ final class Convolution2D: @unchecked Sendable {
       var r = mt * rowsPerTask
       let end = min(m, r + rowsPerTask)
       while r < end {
-        let tileRows = min(4, end - r)
-        let a = indirection + r * taps
-        let out = output + r * c + firstChannel
-        switch (kernelISA, inputType) {
-        case (.portable, .uint8):
-          qs16IGEMM4x16Portable(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
-                                a: a, aOffset: g * paddedChannels, block: block,
-                                output: out.assumingMemoryBound(to: UInt8.self), outputStride: c,
-                                quantization: quantization)
-        case (.portable, .int8):
-          qs16IGEMM4x16Portable(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
-                                a: a, aOffset: g * paddedChannels, block: block,
-                                output: out.assumingMemoryBound(to: Int8.self), outputStride: c,
-                                quantization: quantization)
-        default:
-          qs16IGEMM4x16AVX2(rows: tileRows, columns: columns, taps: taps, pairsPerTap: pairsPerTap,
-                            a: a, aOffset: g * paddedChannels, block: block, output: out, outputStride: c,
-                            quantization: quantization, signedOutput: inputType == .int8)
-        }
+        gemmTile(kernelISA, epilogue, rows: min(4, end - r), columns: columns, taps: taps, pairsPerTap: pairsPerTap,
+                 a: indirection + r * taps, aOffset: g * paddedChannels, block: block,
+                 output: output + (r * c + firstChannel) * elementBytes, outputStride: c)
         r += 4
       }
     }

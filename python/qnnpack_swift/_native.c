@@ -23,7 +23,13 @@
 
 #define CAPSULE_NAME "qnnpack_swift._native.operator"
 
-enum op_kind { OP_CONVOLUTION = 0, OP_FULLY_CONNECTED = 1 };
+enum op_kind {
+  OP_CONVOLUTION = 0, OP_FULLY_CONNECTED = 1, OP_DECONVOLUTION = 2, OP_LOCALLY_CONNECTED = 3,
+  OP_DYNAMIC_FULLY_CONNECTED = 4, OP_LOOKUP = 5,
+};
+static const char* const op_kind_names[] = {"convolution", "fully connected",
+                                            "transposed convolution", "locally connected",
+                                            "dynamic fully connected", "lookup table"};
 
 /* What a capsule holds: the operator and what its run needs to check the arrays. */
 typedef struct {
@@ -32,6 +38,7 @@ typedef struct {
   int input_dtype;
   size_t input_channels;  /* groups * group_input_channels, or K */
   size_t output_channels; /* C_out */
+  size_t output_height, output_width; /* locally connected: the weights' OH, OW */
 } native_op;
 
 /* ---- errors ------------------------------------------------------------------- */
@@ -219,6 +226,7 @@ static PyObject* wrap_operator(qnnps_operator_t op, int kind, int input_dtype,
   n->input_dtype = input_dtype;
   n->input_channels = input_channels;
   n->output_channels = output_channels;
+  n->output_height = n->output_width = 0;
   PyObject* capsule = PyCapsule_New(n, CAPSULE_NAME, capsule_destructor);
   if (capsule == NULL) {
     qnnps_operator_delete(op);
@@ -243,8 +251,19 @@ static native_op* unwrap_operator(PyObject* capsule, int kind, const char* fn) {
                      ? (native_op*)PyCapsule_GetPointer(capsule, CAPSULE_NAME) : NULL;
   if (n == NULL || n->kind != kind) {
     PyErr_Clear();
-    PyErr_Format(PyExc_TypeError, "%s: expected a %s operator capsule", fn,
-                 kind == OP_CONVOLUTION ? "convolution" : "fully connected");
+    PyErr_Format(PyExc_TypeError, "%s: expected a %s operator capsule", fn, op_kind_names[kind]);
+    return NULL;
+  }
+  return n;
+}
+
+/* A convolution or transposed convolution operator (they share output_size and run). */
+static native_op* unwrap_spatial_operator(PyObject* capsule, const char* fn) {
+  native_op* n = PyCapsule_IsValid(capsule, CAPSULE_NAME)
+                     ? (native_op*)PyCapsule_GetPointer(capsule, CAPSULE_NAME) : NULL;
+  if (n == NULL || (n->kind != OP_CONVOLUTION && n->kind != OP_DECONVOLUTION)) {
+    PyErr_Clear();
+    PyErr_Format(PyExc_TypeError, "%s: expected a convolution operator capsule", fn);
     return NULL;
   }
   return n;
@@ -278,7 +297,7 @@ typedef struct {
   int input_dtype, input_zero_point, output_zero_point, output_min, output_max;
   float input_scale, output_scale;
   PyObject *weights, *scales, *zero_points, *bias;
-  size_t sizes[13];
+  size_t sizes[16];
 } create_args;
 
 /* Parses create arguments whose `sizes` is a tuple of `count` non-negative ints. */
@@ -294,7 +313,7 @@ static int parse_create_args(PyObject* args, const char* fn, Py_ssize_t count, c
     PyErr_Format(PyExc_ValueError, "%s: sizes must be a tuple of %zd ints", fn, count);
     return -1;
   }
-  Py_ssize_t values[13];
+  Py_ssize_t values[16];
   for (Py_ssize_t i = 0; i < count; i++) {
     values[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes, i));
     if (values[i] == -1 && PyErr_Occurred()) return -1;
@@ -302,11 +321,11 @@ static int parse_create_args(PyObject* args, const char* fn, Py_ssize_t count, c
   return to_sizes(values, a->sizes, (int)count, fn);
 }
 
-static PyObject* py_conv2d_create(PyObject* self, PyObject* args) {
-  const char* fn = "conv2d_create";
+/* conv2d_create (13 sizes) and deconv2d_create (15: with the output padding). */
+static PyObject* spatial_create(PyObject* args, const char* fn, int transposed) {
   create_args a;
   size_t cout, cin;
-  if (parse_create_args(args, fn, 13, &a) < 0) return NULL;
+  if (parse_create_args(args, fn, transposed ? 15 : 13, &a) < 0) return NULL;
   const size_t* s = a.sizes;
   const size_t groups = s[0], gic = s[1], goc = s[2], kh = s[3], kw = s[4];
   if (mul_size(groups, goc, &cout, fn) < 0 || mul_size(groups, gic, &cin, fn) < 0) return NULL;
@@ -315,26 +334,47 @@ static PyObject* py_conv2d_create(PyObject* self, PyObject* args) {
   if (weights == NULL) return NULL;
   qnnps_operator_t op = NULL;
   int32_t status;
-  WITHOUT_GIL(status, qnnps_convolution2d_nhwc_create(
-      a.input_dtype, qdtype_of(weights), groups, gic, goc, kh, kw, s[5], s[6], s[7], s[8], s[9],
-      s[10], s[11], s[12], a.input_scale, a.input_zero_point, DATA(weights), DATA(a.scales),
-      DATA(a.zero_points), bias_data(a.bias), a.output_scale, a.output_zero_point, a.output_min,
-      a.output_max, &op));
-  return created_operator(status, op, fn, "qnnps_convolution2d_nhwc_create", OP_CONVOLUTION,
+  if (transposed) {
+    WITHOUT_GIL(status, qnnps_deconvolution2d_nhwc_create(
+        a.input_dtype, qdtype_of(weights), groups, gic, goc, kh, kw, s[5], s[6], s[7], s[8], s[9],
+        s[10], s[11], s[12], s[13], s[14], a.input_scale, a.input_zero_point, DATA(weights),
+        DATA(a.scales), DATA(a.zero_points), bias_data(a.bias), a.output_scale,
+        a.output_zero_point, a.output_min, a.output_max, &op));
+  } else {
+    WITHOUT_GIL(status, qnnps_convolution2d_nhwc_create(
+        a.input_dtype, qdtype_of(weights), groups, gic, goc, kh, kw, s[5], s[6], s[7], s[8], s[9],
+        s[10], s[11], s[12], a.input_scale, a.input_zero_point, DATA(weights), DATA(a.scales),
+        DATA(a.zero_points), bias_data(a.bias), a.output_scale, a.output_zero_point, a.output_min,
+        a.output_max, &op));
+  }
+  return created_operator(status, op, fn, "create", transposed ? OP_DECONVOLUTION : OP_CONVOLUTION,
                           a.input_dtype, cin, cout);
 }
 
-/* Output size of a convolution operator for an input size; -1 with ValueError if too small. */
+static PyObject* py_conv2d_create(PyObject* self, PyObject* args) {
+  return spatial_create(args, "conv2d_create", 0);
+}
+
+static PyObject* py_deconv2d_create(PyObject* self, PyObject* args) {
+  return spatial_create(args, "deconv2d_create", 1);
+}
+
+/* Output size of a (transposed) convolution operator for an input size; -1 with ValueError
+   if the input is too small. */
 static int conv_output_size(native_op* n, size_t h, size_t w, size_t* oh, size_t* ow,
                             const char* fn) {
   int32_t status;
-  WITHOUT_GIL(status, qnnps_convolution2d_nhwc_output_size(n->op, h, w, oh, ow));
+  if (n->kind == OP_DECONVOLUTION) {
+    WITHOUT_GIL(status, qnnps_deconvolution2d_nhwc_output_size(n->op, h, w, oh, ow));
+  } else {
+    WITHOUT_GIL(status, qnnps_convolution2d_nhwc_output_size(n->op, h, w, oh, ow));
+  }
   if (status == qnnps_status_invalid_parameter) {
-    PyErr_Format(PyExc_ValueError, "%s: input of size %zux%zu is empty or smaller than the "
-                 "dilated kernel after padding", fn, h, w);
+    PyErr_Format(PyExc_ValueError, "%s: input of size %zux%zu is empty or too small for the "
+                 "kernel and padding", fn, h, w);
     return -1;
   }
-  return check_status(status, fn, "qnnps_convolution2d_nhwc_output_size");
+  return check_status(status, fn, "output_size");
 }
 
 static PyObject* py_conv2d_output_size(PyObject* self, PyObject* args) {
@@ -342,7 +382,7 @@ static PyObject* py_conv2d_output_size(PyObject* self, PyObject* args) {
   PyObject* capsule;
   Py_ssize_t hw[2];
   if (!PyArg_ParseTuple(args, "Onn:conv2d_output_size", &capsule, &hw[0], &hw[1])) return NULL;
-  native_op* n = unwrap_operator(capsule, OP_CONVOLUTION, fn);
+  native_op* n = unwrap_spatial_operator(capsule, fn);
   size_t s[2], oh, ow;
   if (n == NULL || to_sizes(hw, s, 2, fn) < 0 || conv_output_size(n, s[0], s[1], &oh, &ow, fn) < 0)
     return NULL;
@@ -370,7 +410,7 @@ static PyObject* py_conv2d_run(PyObject* self, PyObject* args) {
   const char* fn = "conv2d_run";
   PyObject *capsule, *input_obj, *output_obj;
   if (!PyArg_ParseTuple(args, "OOO:conv2d_run", &capsule, &input_obj, &output_obj)) return NULL;
-  native_op* n = unwrap_operator(capsule, OP_CONVOLUTION, fn);
+  native_op* n = unwrap_spatial_operator(capsule, fn);
   if (n == NULL) return NULL;
   PyArrayObject* input = activation_arg(input_obj, n, fn, "input", 4, 0);
   PyArrayObject* output = input ? activation_arg(output_obj, n, fn, "output", 4, 1) : NULL;
@@ -386,7 +426,65 @@ static PyObject* py_conv2d_run(PyObject* self, PyObject* args) {
   const size_t oshape[4] = {batch, oh, ow, n->output_channels};
   if (check_shape(output, fn, "output", 4, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
     return NULL;
-  CALL_OR_RAISE(fn, qnnps_convolution2d_nhwc_run, n->op, batch, h, w, DATA(input), DATA(output));
+  if (n->kind == OP_DECONVOLUTION) {
+    CALL_OR_RAISE(fn, qnnps_deconvolution2d_nhwc_run, n->op, batch, h, w, DATA(input), DATA(output));
+  } else {
+    CALL_OR_RAISE(fn, qnnps_convolution2d_nhwc_run, n->op, batch, h, w, DATA(input), DATA(output));
+  }
+  Py_RETURN_NONE;
+}
+
+static PyObject* py_locally_connected2d_create(PyObject* self, PyObject* args) {
+  const char* fn = "locally_connected2d_create";
+  create_args a;
+  if (parse_create_args(args, fn, 14, &a) < 0) return NULL;
+  const size_t* s = a.sizes;
+  const size_t oh = s[0], ow = s[1], cin = s[2], cout = s[3];
+  const size_t wshape[6] = {oh, ow, cout, s[4], s[5], cin}, bshape[3] = {oh, ow, cout};
+  PyArrayObject* weights = buffer_arg(a.weights, fn, "weights", -1, 0);
+  if (weights == NULL || check_shape(weights, fn, "weights", 6, wshape) < 0 ||
+      vector_arg(a.scales, fn, "weight_scales", NPY_FLOAT32, cout) == NULL ||
+      vector_arg(a.zero_points, fn, "weight_zero_points", NPY_INT32, cout) == NULL)
+    return NULL;
+  if (a.bias != Py_None) {
+    PyArrayObject* bias = buffer_arg(a.bias, fn, "bias", NPY_INT32, 0);
+    if (bias == NULL || check_shape(bias, fn, "bias", 3, bshape) < 0) return NULL;
+  }
+  qnnps_operator_t op = NULL;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_locally_connected2d_nhwc_create(
+      a.input_dtype, qdtype_of(weights), oh, ow, cin, cout, s[4], s[5], s[6], s[7], s[8], s[9],
+      s[10], s[11], s[12], s[13], a.input_scale, a.input_zero_point, DATA(weights),
+      DATA(a.scales), DATA(a.zero_points), bias_data(a.bias), a.output_scale,
+      a.output_zero_point, a.output_min, a.output_max, &op));
+  PyObject* capsule = created_operator(status, op, fn, "qnnps_locally_connected2d_nhwc_create",
+                                       OP_LOCALLY_CONNECTED, a.input_dtype, cin, cout);
+  if (capsule != NULL) {
+    native_op* n = (native_op*)PyCapsule_GetPointer(capsule, CAPSULE_NAME);
+    n->output_height = oh;
+    n->output_width = ow;
+  }
+  return capsule;
+}
+
+static PyObject* py_locally_connected2d_run(PyObject* self, PyObject* args) {
+  const char* fn = "locally_connected2d_run";
+  PyObject *capsule, *input_obj, *output_obj;
+  if (!PyArg_ParseTuple(args, "OOO:locally_connected2d_run", &capsule, &input_obj, &output_obj))
+    return NULL;
+  native_op* n = unwrap_operator(capsule, OP_LOCALLY_CONNECTED, fn);
+  if (n == NULL) return NULL;
+  PyArrayObject* input = activation_arg(input_obj, n, fn, "input", 4, 0);
+  PyArrayObject* output = input ? activation_arg(output_obj, n, fn, "output", 4, 1) : NULL;
+  if (output == NULL) return NULL;
+  const size_t batch = PyArray_DIM(input, 0), h = PyArray_DIM(input, 1), w = PyArray_DIM(input, 2);
+  const size_t ishape[4] = {batch, h, w, n->input_channels};
+  const size_t oshape[4] = {batch, n->output_height, n->output_width, n->output_channels};
+  if (check_shape(input, fn, "input", 4, ishape) < 0 ||
+      check_shape(output, fn, "output", 4, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
+    return NULL;
+  CALL_OR_RAISE(fn, qnnps_locally_connected2d_nhwc_run, n->op, batch, h, w, DATA(input),
+                DATA(output));
   Py_RETURN_NONE;
 }
 
@@ -425,6 +523,54 @@ static PyObject* py_fully_connected_run(PyObject* self, PyObject* args) {
     return NULL;
   if (batch == 0) Py_RETURN_NONE;
   CALL_OR_RAISE(fn, qnnps_fully_connected_run, n->op, batch, DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+static PyObject* py_dynamic_fully_connected_create(PyObject* self, PyObject* args) {
+  const char* fn = "dynamic_fully_connected_create";
+  PyObject *weights_obj, *scales, *zero_points;
+  if (!PyArg_ParseTuple(args, "OOO:dynamic_fully_connected_create", &weights_obj, &scales,
+                        &zero_points))
+    return NULL;
+  PyArrayObject* weights = buffer_arg(weights_obj, fn, "weights", -1, 0);
+  if (weights == NULL) return NULL;
+  if (PyArray_NDIM(weights) != 2) {
+    PyErr_Format(PyExc_ValueError, "%s: weights must be 2-D [C_out, K]", fn);
+    return NULL;
+  }
+  const size_t cout = PyArray_DIM(weights, 0), k = PyArray_DIM(weights, 1);
+  if (weights_arg(weights_obj, fn, 2, (size_t[]){cout, k}, scales, zero_points, Py_None) == NULL)
+    return NULL;
+  qnnps_operator_t op = NULL;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_dynamic_fully_connected_create(qdtype_of(weights), k, cout,
+                                                           DATA(weights), DATA(scales),
+                                                           DATA(zero_points), &op));
+  return created_operator(status, op, fn, "qnnps_dynamic_fully_connected_create",
+                          OP_DYNAMIC_FULLY_CONNECTED, QNNPS_DTYPE_UINT8, k, cout);
+}
+
+static PyObject* py_dynamic_fully_connected_run(PyObject* self, PyObject* args) {
+  const char* fn = "dynamic_fully_connected_run";
+  PyObject *capsule, *input_obj, *output_obj;
+  float input_scale;
+  int input_zero_point;
+  if (!PyArg_ParseTuple(args, "OOOfi:dynamic_fully_connected_run", &capsule, &input_obj,
+                        &output_obj, &input_scale, &input_zero_point))
+    return NULL;
+  native_op* n = unwrap_operator(capsule, OP_DYNAMIC_FULLY_CONNECTED, fn);
+  if (n == NULL) return NULL;
+  PyArrayObject* input = activation_arg(input_obj, n, fn, "input", 2, 0);
+  PyArrayObject* output = input ? buffer_arg(output_obj, fn, "output", NPY_FLOAT32, 1) : NULL;
+  if (output == NULL) return NULL;
+  const size_t batch = PyArray_DIM(input, 0);
+  const size_t ishape[2] = {batch, n->input_channels}, oshape[2] = {batch, n->output_channels};
+  if (check_shape(input, fn, "input", 2, ishape) < 0 ||
+      check_shape(output, fn, "output", 2, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
+    return NULL;
+  if (batch == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_dynamic_fully_connected_run, n->op, batch, DATA(input), input_scale,
+                input_zero_point, (float*)DATA(output));
   Py_RETURN_NONE;
 }
 
@@ -580,12 +726,16 @@ bad:
   return -1;
 }
 
-static PyObject* py_add(PyObject* self, PyObject* args) {
-  const char* fn = "add";
+typedef int32_t (*binary_fn)(int32_t, size_t, const size_t*, const void*, const size_t*, float,
+                             int32_t, const void*, const size_t*, float, int32_t, float, int32_t,
+                             int32_t, int32_t, void*);
+
+/* add and multiply: the same arguments, broadcasting and checks. */
+static PyObject* binary_op(PyObject* args, const char* fn, binary_fn function, const char* call) {
   PyObject *a_obj, *b_obj, *output_obj;
   float a_scale, b_scale, output_scale;
   int a_zero_point, b_zero_point, output_zero_point, output_min, output_max;
-  if (!PyArg_ParseTuple(args, "OOOfififiii:add", &a_obj, &b_obj, &output_obj, &a_scale,
+  if (!PyArg_ParseTuple(args, "OOOfififiii", &a_obj, &b_obj, &output_obj, &a_scale,
                         &a_zero_point, &b_scale, &b_zero_point, &output_scale, &output_zero_point,
                         &output_min, &output_max))
     return NULL;
@@ -628,10 +778,20 @@ static PyObject* py_add(PyObject* self, PyObject* args) {
                  "at most %d are supported", fn, cn, ADD_MAX_DIMS);
     return NULL;
   }
-  CALL_OR_RAISE(fn, qnnps_add_nd, qdtype_of(a), (size_t)cn, cshape, DATA(a), ca, a_scale,
-                a_zero_point, DATA(b), cb, b_scale, b_zero_point, output_scale, output_zero_point,
-                output_min, output_max, DATA(output));
+  int32_t status;
+  WITHOUT_GIL(status, function(qdtype_of(a), (size_t)cn, cshape, DATA(a), ca, a_scale,
+                               a_zero_point, DATA(b), cb, b_scale, b_zero_point, output_scale,
+                               output_zero_point, output_min, output_max, DATA(output)));
+  if (check_status(status, fn, call) < 0) return NULL;
   Py_RETURN_NONE;
+}
+
+static PyObject* py_add(PyObject* self, PyObject* args) {
+  return binary_op(args, "add", qnnps_add_nd, "qnnps_add_nd");
+}
+
+static PyObject* py_multiply(PyObject* self, PyObject* args) {
+  return binary_op(args, "multiply", qnnps_multiply_nd, "qnnps_multiply_nd");
 }
 
 #define SAME_AS_INPUT (-2)
@@ -740,6 +900,245 @@ static PyObject* py_requantize(PyObject* self, PyObject* args) {
   Py_RETURN_NONE;
 }
 
+/* concatenate(inputs (list of q-arrays), output, outer, input_scales f32[n],
+   input_zero_points i32[n], output_scale, output_zero_point, output_min, output_max):
+   input i is [outer, size_i / outer], the output [outer, sum of those]. */
+static PyObject* py_concatenate(PyObject* self, PyObject* args) {
+  const char* fn = "concatenate";
+  PyObject *list, *output_obj, *scales, *zero_points;
+  Py_ssize_t outer_arg;
+  float output_scale;
+  int output_zero_point, output_min, output_max;
+  if (!PyArg_ParseTuple(args, "O!OnOOfiii:concatenate", &PyList_Type, &list, &output_obj,
+                        &outer_arg, &scales, &zero_points, &output_scale, &output_zero_point,
+                        &output_min, &output_max))
+    return NULL;
+  const Py_ssize_t count = PyList_GET_SIZE(list);
+  size_t outer;
+  if (count < 1) {
+    PyErr_Format(PyExc_ValueError, "%s: at least one input is needed", fn);
+    return NULL;
+  }
+  PyArrayObject* output = buffer_arg(output_obj, fn, "output", -1, 1);
+  if (output == NULL || to_sizes(&outer_arg, &outer, 1, fn) < 0 ||
+      vector_arg(scales, fn, "input_scales", NPY_FLOAT32, count) == NULL ||
+      vector_arg(zero_points, fn, "input_zero_points", NPY_INT32, count) == NULL)
+    return NULL;
+  size_t* inner = PyMem_Malloc(count * sizeof(size_t));
+  const void** data = PyMem_Malloc(count * sizeof(void*));
+  PyObject* result = NULL;
+  size_t total = 0;
+  if (inner == NULL || data == NULL) {
+    PyErr_NoMemory();
+    goto done;
+  }
+  for (Py_ssize_t i = 0; i < count; i++) {
+    PyArrayObject* a = buffer_arg(PyList_GET_ITEM(list, i), fn, "inputs[i]", PyArray_TYPE(output), 0);
+    if (a == NULL || check_no_overlap(output, a, fn) < 0) goto done;
+    const size_t size = PyArray_SIZE(a);
+    if (outer == 0 ? size != 0 : size % outer != 0) {
+      PyErr_Format(PyExc_ValueError, "%s: inputs[%zd] has %zu elements, not a multiple of outer %zu",
+                   fn, i, size, outer);
+      goto done;
+    }
+    inner[i] = outer == 0 ? 0 : size / outer;
+    data[i] = DATA(a);
+    total += inner[i];
+  }
+  if ((size_t)PyArray_SIZE(output) != (outer == 0 ? 0 : outer * total) ||
+      (outer != 0 && total > SIZE_MAX / outer)) {
+    PyErr_Format(PyExc_ValueError, "%s: output must have outer * sum(inner) elements", fn);
+    goto done;
+  }
+  if (PyArray_SIZE(output) > 0) {
+    int32_t status;
+    WITHOUT_GIL(status, qnnps_concatenate(qdtype_of(output), (size_t)count, outer, inner, data,
+                                          DATA(scales), DATA(zero_points), output_scale,
+                                          output_zero_point, output_min, output_max,
+                                          DATA(output)));
+    if (check_status(status, fn, "qnnps_concatenate") < 0) goto done;
+  }
+  result = Py_None;
+  Py_INCREF(result);
+done:
+  PyMem_Free(inner);
+  PyMem_Free(data);
+  return result;
+}
+
+/* channel_shuffle(input, output, groups): over the last axis, groups dividing it. */
+static PyObject* py_channel_shuffle(PyObject* self, PyObject* args) {
+  const char* fn = "channel_shuffle";
+  PyObject *input_obj, *output_obj;
+  Py_ssize_t groups;
+  if (!PyArg_ParseTuple(args, "OOn:channel_shuffle", &input_obj, &output_obj, &groups)) return NULL;
+  PyArrayObject *input, *output;
+  if (check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0)
+    return NULL;
+  const int ndim = PyArray_NDIM(input);
+  const size_t channels = ndim > 0 ? (size_t)PyArray_DIM(input, ndim - 1) : 0;
+  if (groups < 1 || channels == 0 || channels % (size_t)groups != 0) {
+    PyErr_Format(PyExc_ValueError, "%s: groups must divide the (non-zero) last axis", fn);
+    return NULL;
+  }
+  const size_t rows = PyArray_SIZE(input) / channels;
+  if (rows == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_channel_shuffle, rows, (size_t)groups, channels / (size_t)groups,
+                DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+/* lookup_create(dtype, function, parameter, input_scale, input_zero_point, output_scale,
+   output_zero_point, output_min, output_max) -> capsule */
+static PyObject* py_lookup_create(PyObject* self, PyObject* args) {
+  const char* fn = "lookup_create";
+  int dtype, function, input_zero_point, output_zero_point, output_min, output_max;
+  double parameter;
+  float input_scale, output_scale;
+  if (!PyArg_ParseTuple(args, "iidfifiii:lookup_create", &dtype, &function, &parameter,
+                        &input_scale, &input_zero_point, &output_scale, &output_zero_point,
+                        &output_min, &output_max) ||
+      check_input_dtype_code(dtype, fn) < 0)
+    return NULL;
+  qnnps_operator_t op = NULL;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_lookup_create(dtype, function, parameter, input_scale,
+                                          input_zero_point, output_scale, output_zero_point,
+                                          output_min, output_max, &op));
+  return created_operator(status, op, fn, "qnnps_lookup_create", OP_LOOKUP, dtype, 0, 0);
+}
+
+static PyObject* py_lookup_run(PyObject* self, PyObject* args) {
+  const char* fn = "lookup_run";
+  PyObject *capsule, *input_obj, *output_obj;
+  if (!PyArg_ParseTuple(args, "OOO:lookup_run", &capsule, &input_obj, &output_obj)) return NULL;
+  native_op* n = unwrap_operator(capsule, OP_LOOKUP, fn);
+  PyArrayObject *input, *output;
+  if (n == NULL ||
+      check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0)
+    return NULL;
+  if (qdtype_of(input) != n->input_dtype) {
+    PyErr_Format(PyExc_TypeError, "%s: input must have dtype %s (the operator's)", fn,
+                 qdtype_name(n->input_dtype));
+    return NULL;
+  }
+  const size_t count = PyArray_SIZE(input);
+  if (count == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_lookup_run, n->op, count, DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+/* softmax(input, output, outer, length, inner, input_scale, input_zero_point, output_scale,
+   output_zero_point, output_min, output_max) */
+static PyObject* py_softmax(PyObject* self, PyObject* args) {
+  const char* fn = "softmax";
+  PyObject *input_obj, *output_obj;
+  Py_ssize_t p[3];
+  float input_scale, output_scale;
+  int input_zero_point, output_zero_point, output_min, output_max;
+  size_t s[3], count;
+  if (!PyArg_ParseTuple(args, "OOnnnfifiii:softmax", &input_obj, &output_obj, &p[0], &p[1], &p[2],
+                        &input_scale, &input_zero_point, &output_scale, &output_zero_point,
+                        &output_min, &output_max))
+    return NULL;
+  PyArrayObject *input, *output;
+  if (check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0 ||
+      to_sizes(p, s, 3, fn) < 0 || mul_size(s[0], s[1], &count, fn) < 0 ||
+      mul_size(count, s[2], &count, fn) < 0)
+    return NULL;
+  if ((size_t)PyArray_SIZE(input) != count || s[1] == 0 || s[2] == 0) {
+    PyErr_Format(PyExc_ValueError, "%s: outer * length * inner must equal the element count "
+                 "(length, inner >= 1)", fn);
+    return NULL;
+  }
+  if (count == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_softmax, qdtype_of(input), s[0], s[1], s[2], input_scale,
+                input_zero_point, output_scale, output_zero_point, output_min, output_max,
+                DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+/* A float64 vector of `length` elements, or NULL for None; -1 on a bad array. */
+static int optional_vector(PyObject* obj, const char* fn, const char* name, size_t length,
+                           const double** data) {
+  *data = NULL;
+  if (obj == Py_None) return 0;
+  if (vector_arg(obj, fn, name, NPY_FLOAT64, length) == NULL) return -1;
+  *data = (const double*)DATA(obj);
+  return 0;
+}
+
+/* normalize(input, output, batch, pixels, channels, groups, input_scale, input_zero_point,
+   mean, variance, gamma, beta, eps, output_scale, output_zero_point, output_min, output_max);
+   mean / variance / gamma / beta: float64 [channels] or None. */
+static PyObject* py_normalize(PyObject* self, PyObject* args) {
+  const char* fn = "normalize";
+  PyObject *input_obj, *output_obj, *mean_obj, *var_obj, *gamma_obj, *beta_obj;
+  Py_ssize_t p[4];
+  float input_scale, output_scale;
+  int input_zero_point, output_zero_point, output_min, output_max;
+  double eps;
+  size_t s[4], count;
+  if (!PyArg_ParseTuple(args, "OOnnnnfiOOOOdfiii:normalize", &input_obj, &output_obj, &p[0],
+                        &p[1], &p[2], &p[3], &input_scale, &input_zero_point, &mean_obj, &var_obj,
+                        &gamma_obj, &beta_obj, &eps, &output_scale, &output_zero_point,
+                        &output_min, &output_max))
+    return NULL;
+  PyArrayObject *input, *output;
+  const double *mean, *variance, *gamma, *beta;
+  if (check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0 ||
+      to_sizes(p, s, 4, fn) < 0 || mul_size(s[0], s[1], &count, fn) < 0 ||
+      mul_size(count, s[2], &count, fn) < 0 ||
+      optional_vector(mean_obj, fn, "mean", s[2], &mean) < 0 ||
+      optional_vector(var_obj, fn, "variance", s[2], &variance) < 0 ||
+      optional_vector(gamma_obj, fn, "gamma", s[2], &gamma) < 0 ||
+      optional_vector(beta_obj, fn, "beta", s[2], &beta) < 0)
+    return NULL;
+  if ((size_t)PyArray_SIZE(input) != count || s[1] == 0 || s[2] == 0) {
+    PyErr_Format(PyExc_ValueError, "%s: batch * pixels * channels must equal the element count "
+                 "(pixels, channels >= 1)", fn);
+    return NULL;
+  }
+  if (count == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_normalize_nwc, qdtype_of(input), s[0], s[1], s[2], s[3], input_scale,
+                input_zero_point, mean, variance, gamma, beta, eps, output_scale,
+                output_zero_point, output_min, output_max, DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
+/* resize2d(input[N,H,W,C], output[N,OH,OW,C], mode, align_corners) */
+static PyObject* py_resize2d(PyObject* self, PyObject* args) {
+  const char* fn = "resize2d";
+  PyObject *input_obj, *output_obj;
+  int mode, align_corners;
+  if (!PyArg_ParseTuple(args, "OOip:resize2d", &input_obj, &output_obj, &mode, &align_corners))
+    return NULL;
+  PyArrayObject* input = buffer_arg(input_obj, fn, "input", -1, 0);
+  PyArrayObject* output =
+      input ? buffer_arg(output_obj, fn, "output", PyArray_TYPE(input), 1) : NULL;
+  if (output == NULL) return NULL;
+  if (PyArray_NDIM(input) != 4 || PyArray_NDIM(output) != 4) {
+    PyErr_Format(PyExc_ValueError, "%s: input and output must be 4-D (NHWC)", fn);
+    return NULL;
+  }
+  size_t d[4], o[4];
+  for (int i = 0; i < 4; i++) {
+    d[i] = PyArray_DIM(input, i);
+    o[i] = PyArray_DIM(output, i);
+  }
+  if (o[0] != d[0] || o[3] != d[3] || d[1] == 0 || d[2] == 0 || d[3] == 0 || o[1] == 0 ||
+      o[2] == 0) {
+    PyErr_Format(PyExc_ValueError, "%s: output must be [N, OH, OW, C] of the input's N and C, "
+                 "every size but N >= 1", fn);
+    return NULL;
+  }
+  if (check_no_overlap(output, input, fn) < 0) return NULL;
+  if (d[0] == 0) Py_RETURN_NONE;
+  CALL_OR_RAISE(fn, qnnps_resize2d_nhwc, qdtype_of(input), d[0], d[1], d[2], d[3], o[1], o[2],
+                mode, align_corners, DATA(input), DATA(output));
+  Py_RETURN_NONE;
+}
+
 /* ---- runtime -------------------------------------------------------------------------- */
 
 /* A wrapper returning the value of a qnnps_* getter, converted by `convert`. */
@@ -794,6 +1193,23 @@ static PyMethodDef methods[] = {
      "conv2d_output_size(op, height, width) -> (output_height, output_width)"},
     {"conv2d_run", py_conv2d_run, METH_VARARGS,
      "conv2d_run(op, input[N,H,W,C], output[N,OH,OW,C_out]) -> None"},
+    {"deconv2d_create", py_deconv2d_create, METH_VARARGS,
+     "deconv2d_create(input_dtype, (groups, group_input_channels, group_output_channels, kh, kw, "
+     "sh, sw, dh, dw, pt, pl, pb, pr, oph, opw), input_scale, input_zero_point, weights, "
+     "weight_scales, weight_zero_points, bias, output_scale, output_zero_point, output_min, "
+     "output_max) -> capsule (run with conv2d_run, sized with conv2d_output_size)"},
+    {"locally_connected2d_create", py_locally_connected2d_create, METH_VARARGS,
+     "locally_connected2d_create(input_dtype, (OH, OW, C_in, C_out, kh, kw, sh, sw, dh, dw, pt, pl, "
+     "pb, pr), input_scale, input_zero_point, weights[OH,OW,C_out,KH,KW,C_in], weight_scales, "
+     "weight_zero_points, bias[OH,OW,C_out], output_scale, output_zero_point, output_min, "
+     "output_max) -> capsule"},
+    {"locally_connected2d_run", py_locally_connected2d_run, METH_VARARGS,
+     "locally_connected2d_run(op, input[N,H,W,C_in], output[N,OH,OW,C_out]) -> None"},
+    {"dynamic_fully_connected_create", py_dynamic_fully_connected_create, METH_VARARGS,
+     "dynamic_fully_connected_create(weights[C_out,K], weight_scales, weight_zero_points) -> capsule"},
+    {"dynamic_fully_connected_run", py_dynamic_fully_connected_run, METH_VARARGS,
+     "dynamic_fully_connected_run(op, input_u8[batch,K], output_f32[batch,C_out], input_scale, "
+     "input_zero_point) -> None"},
     {"fully_connected_create", py_fully_connected_create, METH_VARARGS,
      "fully_connected_create(input_dtype, (K, C_out), input_scale, input_zero_point, weights, "
      "weight_scales, weight_zero_points, bias, output_scale, output_zero_point, output_min, "
@@ -811,6 +1227,24 @@ static PyMethodDef methods[] = {
     {"add", py_add, METH_VARARGS,
      "add(a, b, output, a_scale, a_zero_point, b_scale, b_zero_point, output_scale, "
      "output_zero_point, output_min, output_max); a and b broadcast to output's shape"},
+    {"multiply", py_multiply, METH_VARARGS,
+     "multiply(a, b, output, a_scale, a_zero_point, b_scale, b_zero_point, output_scale, "
+     "output_zero_point, output_min, output_max); a and b broadcast to output's shape"},
+    {"concatenate", py_concatenate, METH_VARARGS,
+     "concatenate([inputs], output, outer, input_scales, input_zero_points, output_scale, "
+     "output_zero_point, output_min, output_max)"},
+    {"channel_shuffle", py_channel_shuffle, METH_VARARGS, "channel_shuffle(input, output, groups)"},
+    {"lookup_create", py_lookup_create, METH_VARARGS,
+     "lookup_create(dtype, function, parameter, input_scale, input_zero_point, output_scale, "
+     "output_zero_point, output_min, output_max) -> capsule"},
+    {"lookup_run", py_lookup_run, METH_VARARGS, "lookup_run(op, input, output) -> None"},
+    {"softmax", py_softmax, METH_VARARGS,
+     "softmax(input, output, outer, length, inner, input_scale, input_zero_point, output_scale, "
+     "output_zero_point, output_min, output_max)"},
+    {"normalize", py_normalize, METH_VARARGS,
+     "normalize(input, output, batch, pixels, channels, groups, input_scale, input_zero_point, "
+     "mean, variance, gamma, beta, eps, output_scale, output_zero_point, output_min, output_max)"},
+    {"resize2d", py_resize2d, METH_VARARGS, "resize2d(input, output, mode, align_corners)"},
     {"clamp", py_clamp, METH_VARARGS, "clamp(input, output, output_min, output_max)"},
     {"quantize", py_quantize, METH_VARARGS,
      "quantize(input_f32, output_q, outer, channels, inner, scales_f32, zero_points_i32)"},
@@ -843,7 +1277,12 @@ PyMODINIT_FUNC PyInit__native(void) {
   if (m == NULL) return NULL;
   if (PyModule_AddIntConstant(m, "DTYPE_UINT8", QNNPS_DTYPE_UINT8) < 0 ||
       PyModule_AddIntConstant(m, "DTYPE_INT8", QNNPS_DTYPE_INT8) < 0 ||
-      PyModule_AddIntConstant(m, "ADD_MAX_DIMS", ADD_MAX_DIMS) < 0) {
+      PyModule_AddIntConstant(m, "ADD_MAX_DIMS", ADD_MAX_DIMS) < 0 ||
+      PyModule_AddIntConstant(m, "LOOKUP_SIGMOID", QNNPS_LOOKUP_SIGMOID) < 0 ||
+      PyModule_AddIntConstant(m, "LOOKUP_TANH", QNNPS_LOOKUP_TANH) < 0 ||
+      PyModule_AddIntConstant(m, "LOOKUP_HARDSIGMOID", QNNPS_LOOKUP_HARDSIGMOID) < 0 ||
+      PyModule_AddIntConstant(m, "LOOKUP_HARDSWISH", QNNPS_LOOKUP_HARDSWISH) < 0 ||
+      PyModule_AddIntConstant(m, "LOOKUP_LEAKY_RELU", QNNPS_LOOKUP_LEAKY_RELU) < 0) {
     Py_DECREF(m);
     return NULL;
   }

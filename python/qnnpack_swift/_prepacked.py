@@ -17,6 +17,7 @@ class PrepackedOperator:
 
     _weight_ndim = 0
     _weight_layout = ""
+    _channel_axis = 0  # the weight axis of the output channels
 
     def __init__(self, weight, bias, *, input_scale, input_zero_point, weight_scale,
                  weight_zero_point, output_scale, output_zero_point, output_min, output_max,
@@ -26,7 +27,7 @@ class PrepackedOperator:
         # A private, read-only copy: later edits of the caller's array change nothing.
         self._weight = np.array(w, copy=True)
         self._weight.flags.writeable = False
-        self.output_channels = w.shape[0]
+        self.output_channels = w.shape[self._channel_axis]
         if input_dtype is not None:
             pinned = v.q_dtype(input_dtype, "input_dtype")
             v.check_weight_dtype(pinned, w.dtype)
@@ -37,7 +38,7 @@ class PrepackedOperator:
         self._weight_scales, self._weight_zero_points = v.weight_qparams(
             weight_scale, weight_zero_point, w.dtype, self.output_channels)
         self._bias = v.quantize_bias(bias, self._input_scale, self._weight_scales,
-                                     self.output_channels)
+                                     self.output_channels, w.shape[:self._channel_axis + 1])
         self._qparams = (input_scale, input_zero_point, output_scale, output_zero_point,
                          output_min, output_max)
         self._resolved = {}
@@ -73,6 +74,15 @@ class PrepackedOperator:
             raise TypeError(f"x must have dtype {self._input_dtypes[0]} (this operator's "
                             f"input_dtype), got {x.dtype}")
         return x
+
+    def _check_nhwc(self, x):
+        """The NHWC activation of a window operator: (x, N, H, W), its channels checked."""
+        x = self._check_input(x)
+        v.check_ndim(x, 4, "x", "[N, H, W, C]")
+        n, height, width, channels = x.shape
+        if channels != self.in_channels:
+            raise ValueError(f"x must have {self.in_channels} channels (last axis), got {channels}")
+        return x, n, height, width
 
     def _operator(self, dtype, key=()):
         """The native operator for `dtype` activations (and `key`), created once."""

@@ -99,6 +99,14 @@ def integer(value, name, minimum=None):
     return result
 
 
+def axis_index(axis, ndim, name="axis"):
+    """`axis` (negative counts from the end) as an index in [0, ndim); ValueError otherwise."""
+    a = integer(axis, name)
+    if not -ndim <= a < ndim:
+        raise ValueError(f"{name} {a} is out of range for an array of {ndim} dimensions")
+    return a % ndim
+
+
 def _per_channel(value, name, length, kinds, what):
     """`value` as an array: a scalar when length is None, else a scalar or length-long 1-D."""
     a = np.asarray(value)
@@ -183,18 +191,20 @@ def weight_qparams(weight_scale, weight_zero_point, weight_dtype, channels):
             zero_point(weight_zero_point, "weight_zero_point", weight_dtype, channels))
 
 
-def quantize_bias(bias, input_scale, weight_scales, channels):
-    """None, or the int32[channels] bias; a float bias is quantized as API.md §3 says:
+def quantize_bias(bias, input_scale, weight_scales, channels, shape=None):
+    """None, or the int32 bias of `shape` (default (channels,); the last axis is the output
+    channel); a float bias is quantized as API.md §3 says:
     rint(float32(bias) / float32(float32(input_scale) * float32(weight_scale[c]))),
     clamped to int32."""
     if bias is None:
         return None
+    shape = (channels,) if shape is None else tuple(shape)
     b = np.asarray(bias)
     if b.dtype not in (INT32, FLOAT32, np.dtype(np.float64)):
         raise TypeError(f"bias must be None or an int32, float32 or float64 array, "
                         f"got dtype {b.dtype}")
-    if b.shape != (channels,):
-        raise ValueError(f"bias must have shape ({channels},), got {b.shape}")
+    if b.shape != shape:
+        raise ValueError(f"bias must have shape {shape}, got {b.shape}")
     if b.dtype == INT32:
         return contiguous(b)
     with np.errstate(over="ignore", under="ignore"):

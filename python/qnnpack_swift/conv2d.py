@@ -69,6 +69,10 @@ class Conv2d(PrepackedOperator):
         (top, bottom), (left, right) = pads
         return top, left, bottom, right
 
+    def _output_size(self, height, width, pads):
+        return v.window_output_shape((height, width), pads, self.kernel_size, self.stride,
+                                     self.dilation, "weight")
+
     def _create(self, native_dtype, pads, resolved):
         input_zero_point, output_scale, output_zero_point, lo, hi = resolved
         c_out, kh, kw, group_input_channels = self._weight.shape
@@ -81,14 +85,9 @@ class Conv2d(PrepackedOperator):
 
     def __call__(self, x, out=None):
         """Runs the convolution on ``x`` ``[N, H, W, C_in]``; returns ``[N, OH, OW, C_out]``."""
-        x = self._check_input(x)
-        v.check_ndim(x, 4, "x", "[N, H, W, C]")
-        n, height, width, channels = x.shape
-        if channels != self.in_channels:
-            raise ValueError(f"x must have {self.in_channels} channels (last axis), got {channels}")
+        x, n, height, width = self._check_nhwc(x)
         pads = self._pads(height, width)
-        size = v.window_output_shape((height, width), pads, self.kernel_size, self.stride,
-                                     self.dilation, "weight")
+        size = self._output_size(height, width, pads)
         op = self._operator(x.dtype, pads)
         return v.run_into(out, (n, *size, self.output_channels), x.dtype, (x,),
                           lambda y: _native.conv2d_run(op, x, y))

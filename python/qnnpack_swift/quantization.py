@@ -17,11 +17,7 @@ def _channel_layout(shape, scale, zero_point, dtype, axis):
         scales = np.array([v.scale(scale, "scale")], dtype=v.FLOAT32)
         zero_points = np.array([v.zero_point(zero_point, "zero_point", dtype)], dtype=v.INT32)
         return (1, 1, size), scales, zero_points
-    ndim = len(shape)
-    axis = v.integer(axis, "axis")
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of range for an array of rank {ndim}")
-    axis %= ndim
+    axis = v.axis_index(axis, len(shape))
     channels = shape[axis]
     outer = math.prod(shape[:axis])
     inner = math.prod(shape[axis + 1:])

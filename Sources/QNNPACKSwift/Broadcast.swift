@@ -1,0 +1,126 @@
+import QNNPACKKernels
+
+/// The axes of a broadcasting binary operator over a C-contiguous output: `size` and the two
+/// inputs' element strides (0 on broadcast axes), validated and merged.
+struct BroadcastAxes {
+  let axes: [(size: Int, a: Int, b: Int)]
+  let count: Int
+
+  init(ndim: Int, shape: UnsafePointer<Int>?, aStrides: UnsafePointer<Int>?, bStrides: UnsafePointer<Int>?)
+    throws(Status)
+  {
+    try require(ndim >= 1 && ndim <= 8)
+    let shape = try nonNull(shape), aStrides = try nonNull(aStrides), bStrides = try nonNull(bStrides)
+    var axes: [(size: Int, a: Int, b: Int)] = []
+    for i in 0..<ndim {
+      try require(shape[i] >= 0 && aStrides[i] >= 0 && bStrides[i] >= 0)
+      axes.append((shape[i], aStrides[i], bStrides[i]))
+    }
+    count = try checkedProduct(of: axes.map(\.size))
+    self.axes = BroadcastAxes.merge(axes)
+  }
+
+  /// Drops size-1 axes and merges an axis into the next where both inputs step through them
+  /// contiguously (the output always does), so the common full-size and scalar cases run as
+  /// one row.
+  private static func merge(_ axes: [(size: Int, a: Int, b: Int)]) -> [(size: Int, a: Int, b: Int)] {
+    var merged: [(size: Int, a: Int, b: Int)] = []
+    for axis in axes where axis.size != 1 {
+      if let last = merged.last, last.a == axis.a * axis.size, last.b == axis.b * axis.size {
+        merged[merged.count - 1] = (last.size * axis.size, axis.a, axis.b)
+      } else {
+        merged.append(axis)
+      }
+    }
+    return merged.isEmpty ? [(1, 0, 0)] : merged
+  }
+
+  /// `body(a, aStride, b, bStride, output, count)` over contiguous output rows (cut in chunks),
+  /// threads splitting.
+  func forEachRow<T>(
+    _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, as _: T.Type,
+    _ body: (UnsafePointer<T>, Int, UnsafePointer<T>, Int, UnsafeMutablePointer<T>, Int) -> Void
+  ) {
+    let inner = axes[axes.count - 1]
+    let outer = Array(axes.dropLast())
+    let rows = outer.reduce(1) { $0 * $1.size }
+    let x = a.assumingMemoryBound(to: T.self), y = b.assumingMemoryBound(to: T.self)
+    let out = output.assumingMemoryBound(to: T.self)
+    parallelRows(rows: rows, length: inner.size) { row, start, count in
+      var aOffset = start * inner.a, bOffset = start * inner.b
+      var rest = row
+      for axis in outer.reversed() {
+        let (q, index) = rest.quotientAndRemainder(dividingBy: axis.size)
+        aOffset += index * axis.a
+        bOffset += index * axis.b
+        rest = q
+      }
+      body(x + aOffset, inner.a, y + bOffset, inner.b, out + row * inner.size + start, count)
+    }
+  }
+}
+
+/// The validated arguments shared by the broadcasting binary operators' ABI.
+struct BinaryOperands {
+  let type: DType
+  let broadcast: BroadcastAxes
+  let output: OutputQuantization
+
+  init(dtype: Int32, ndim: Int, shape: UnsafePointer<Int>?, aStrides: UnsafePointer<Int>?,
+       bStrides: UnsafePointer<Int>?, scales: [Float], aZeroPoint: Int32, bZeroPoint: Int32,
+       outputZeroPoint: Int32, outputMin: Int32, outputMax: Int32) throws(Status) {
+    type = try DType(code: dtype)
+    broadcast = try BroadcastAxes(ndim: ndim, shape: shape, aStrides: aStrides, bStrides: bStrides)
+    for s in scales { try checkScale(s) }
+    try type.checkZeroPoint(aZeroPoint)
+    try type.checkZeroPoint(bZeroPoint)
+    output = try type.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax)
+  }
+}
+
+/// The row loop of a broadcasting binary operator, for either dtype.
+protocol BinaryRowKernel {
+  func row<T: QuantizedElement>(
+    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
+    output: UnsafeMutablePointer<T>)
+}
+
+extension AddParameters: BinaryRowKernel {
+  func row<T: QuantizedElement>(
+    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
+    output: UnsafeMutablePointer<T>
+  ) {
+    q8AddRow(count: count, a: a, aStride: aStride, b: b, bStride: bStride, output: output, parameters: self)
+  }
+}
+
+extension MultiplyParameters: BinaryRowKernel {
+  func row<T: QuantizedElement>(
+    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
+    output: UnsafeMutablePointer<T>
+  ) {
+    q8MultiplyRow(count: count, a: a, aStride: aStride, b: b, bStride: bStride, output: output, parameters: self)
+  }
+}
+
+extension BinaryOperands {
+  /// Runs `kernel` over every output row (nothing for an empty output).
+  func run(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?,
+           _ kernel: some BinaryRowKernel) throws(Status) {
+    if broadcast.count == 0 { return }
+    let a = try nonNull(a), b = try nonNull(b), output = try nonNull(output)
+    switch type {
+    case .uint8: run(a, b, output, kernel, UInt8.self)
+    case .int8: run(a, b, output, kernel, Int8.self)
+    }
+  }
+
+  private func run<T: QuantizedElement>(
+    _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ output: UnsafeMutableRawPointer,
+    _ kernel: some BinaryRowKernel, _: T.Type
+  ) {
+    broadcast.forEachRow(a, b, output, as: T.self) { x, xs, y, ys, out, count in
+      kernel.row(count: count, a: x, aStride: xs, b: y, bStride: ys, output: out)
+    }
+  }
+}

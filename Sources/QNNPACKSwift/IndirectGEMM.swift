@@ -1,0 +1,185 @@
+import QNNPACKAVX2
+import QNNPACKKernels
+
+/// The weights of a grouped GEMM operator while it is created: rows `g·goc + oc`, each
+/// `taps × gic` steps (tap-major, OHWI), validated, with their requantization multipliers.
+/// Convolutions have one row per output channel; a locally connected layer's groups are its
+/// output pixels, whose rows share the per-channel qparams (`qparamChannels` = C_out; by
+/// default every row has its own).
+/// Pointers are the caller's and valid only during the create.
+struct GroupedGEMMWeights {
+  let groups, groupInputChannels, groupOutputChannels, taps: Int
+  let paddedChannels, blocksPerGroup: Int
+  let multipliers: [Float]
+  private let raw: UnsafePointer<UInt8>
+  private let signedWeights: Bool
+  private let zeroPoints: UnsafePointer<Int32>
+  private let biases: UnsafePointer<Int32>?
+  private let qparamChannels: Int
+
+  init(inputType: DType, weightType: DType, groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
+       taps: Int, qparamChannels: Int? = nil, inputScale: Float, inputZeroPoint: Int32, weights: UnsafeRawPointer,
+       weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>, bias: UnsafePointer<Int32>?,
+       outputScale: Float) throws(Status) {
+    try require(inputType == .uint8 || weightType == .int8)  // int8 activations take int8 weights
+    try require(groups >= 1 && groupInputChannels >= 1 && groupOutputChannels >= 1 && taps >= 1)
+    try inputType.checkZeroPoint(inputZeroPoint)
+    let rows = try checkedProduct(groups, groupOutputChannels)
+    _ = try checkedProduct(rows, taps, groupInputChannels, 4)
+    _ = try checkedProduct(groups, groupInputChannels, 2)
+    let qparamChannels = qparamChannels ?? rows
+    multipliers = try requantizationMultipliers(
+      channels: qparamChannels, weightType: weightType, inputScale: inputScale, weightScales: weightScales,
+      weightZeroPoints: weightZeroPoints, outputScale: outputScale)
+    self.groups = groups
+    self.groupInputChannels = groupInputChannels
+    self.groupOutputChannels = groupOutputChannels
+    self.taps = taps
+    paddedChannels = (groupInputChannels + 1) & ~1
+    blocksPerGroup = (groupOutputChannels + 15) / 16
+    raw = weights.assumingMemoryBound(to: UInt8.self)
+    signedWeights = weightType == .int8
+    zeroPoints = weightZeroPoints
+    biases = bias
+    self.qparamChannels = qparamChannels
+  }
+
+  var rows: Int { groups * groupOutputChannels }
+
+  /// `w − w_zp` of row `row` at step `k` of the full reduction (`tap · gic + ic`).
+  @inline(__always)
+  func weight(_ row: Int, _ k: Int) -> Int16 {
+    let byte = raw[row * taps * groupInputChannels + k]
+    let value = signedWeights ? Int16(Int8(bitPattern: byte)) : Int16(byte)
+    return value - Int16(truncatingIfNeeded: zeroPoints[row % qparamChannels])
+  }
+
+  func bias(_ row: Int) -> Int32 { biases?[row] ?? 0 }
+
+  func multiplier(_ row: Int) -> Float { multipliers[row % qparamChannels] }
+
+  /// Exactness rule of every GEMM operator: `|acc| ≤ |bias| + 255·Σ|w − w_zp|` over the taps a
+  /// row multiplies; where that can leave int32 the portable kernel (64-bit accumulators) runs.
+  func kernelISA(taps subset: [Int]) -> ISA {
+    guard currentISA >= .avx2 else { return .portable }
+    for r in 0..<rows {
+      var bound = Int64(bias(r)).magnitude
+      for tap in subset {
+        for ic in 0..<groupInputChannels { bound += 255 * UInt64(weight(r, tap * groupInputChannels + ic).magnitude) }
+      }
+      if bound > UInt64(Int32.max) { return .portable }
+    }
+    return .avx2
+  }
+
+  /// Blocks of 16 rows per group (`groups × blocksPerGroup`) over the taps `subset` (in that
+  /// order), each tap's input channels padded to whole int16 pairs.
+  func pack(taps subset: [Int]) throws(Status) -> PackedGEMM {
+    let padded = paddedChannels
+    let blockBytes = PackedWeights.blockBytes(pairs: subset.count * padded / 2)
+    let packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
+    for g in 0..<groups {
+      for b in 0..<blocksPerGroup {
+        let base = g * groupOutputChannels + b * 16
+        packWeightBlock(
+          packed.pointer + (g * blocksPerGroup + b) * blockBytes,
+          channels: min(16, groupOutputChannels - b * 16), reduction: subset.count * padded,
+          weight: { c, k in
+            let (t, ic) = k.quotientAndRemainder(dividingBy: padded)
+            return ic < groupInputChannels ? weight(base + c, subset[t] * groupInputChannels + ic) : 0
+          },
+          bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
+      }
+    }
+    return PackedGEMM(packed: packed, blockBytes: blockBytes, blocksPerGroup: blocksPerGroup,
+                      kernelISA: kernelISA(taps: subset))
+  }
+}
+
+/// Packed GEMM blocks and the kernel family their sums allow.
+struct PackedGEMM {
+  let packed: AlignedBuffer
+  let blockBytes, blocksPerGroup: Int
+  let kernelISA: ISA
+
+  func block(group: Int, _ b: Int) -> UnsafeRawPointer {
+    UnsafeRawPointer(packed.pointer + (group * blocksPerGroup + b) * blockBytes)
+  }
+}
+
+/// Validated weight qparams and the requantization multipliers
+/// `f32(f32(input_scale) · f32(w_scale[c])) / f32(output_scale)` of API.md §3.
+func requantizationMultipliers(
+  channels: Int, weightType: DType, inputScale: Float, weightScales: UnsafePointer<Float>,
+  weightZeroPoints: UnsafePointer<Int32>, outputScale: Float
+) throws(Status) -> [Float] {
+  try checkScale(inputScale)
+  try checkScale(outputScale)
+  var multipliers = [Float](repeating: 0, count: channels)
+  for c in 0..<channels {
+    try checkScale(weightScales[c])
+    try weightType.checkZeroPoint(weightZeroPoints[c])
+    multipliers[c] = try checkMultiplier((inputScale * weightScales[c]) / outputScale)
+  }
+  return multipliers
+}
+
+/// `q8ToS16Rows` of `pixels` pixels for either activation dtype, threads splitting the pixels.
+func convertToS16Rows(
+  _ type: DType, _ input: UnsafeRawPointer, pixels: Int, groups: Int, channels: Int,
+  paddedChannels: Int, zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
+) {
+  let chunk = 256
+  let inputLength = groups * channels, rowLength = groups * paddedChannels
+  parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
+    let first = i * chunk, count = min(chunk, pixels - first)
+    switch type {
+    case .uint8:
+      q8ToS16Rows(input.assumingMemoryBound(to: UInt8.self) + first * inputLength, pixels: count, groups: groups,
+                  channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                  output: output + first * rowLength)
+    case .int8:
+      q8ToS16Rows(input.assumingMemoryBound(to: Int8.self) + first * inputLength, pixels: count, groups: groups,
+                  channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                  output: output + first * rowLength)
+    }
+  }
+}
+
+/// What a GEMM tile writes: requantized activations, or float32 `f32(acc) · f32(scale · m[c])`
+/// (dynamic linear; `m` holds the weight scales then).
+enum GEMMEpilogue {
+  case quantized(DType, OutputQuantization)
+  case dequantized(scale: Float)
+}
+
+/// One tile of up to 4 rows × 16 columns with the kernel of `isa`.
+@inline(__always)
+func gemmTile(
+  _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer,
+  output: UnsafeMutableRawPointer, outputStride: Int
+) {
+  switch (isa, epilogue) {
+  case (.portable, .quantized(.uint8, let q)):
+    qs16IGEMM4x16Portable(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset,
+                          block: block, output: output.assumingMemoryBound(to: UInt8.self),
+                          outputStride: outputStride, quantization: q)
+  case (.portable, .quantized(.int8, let q)):
+    qs16IGEMM4x16Portable(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset,
+                          block: block, output: output.assumingMemoryBound(to: Int8.self),
+                          outputStride: outputStride, quantization: q)
+  case (.portable, .dequantized(let scale)):
+    qs16IGEMM4x16PortableDequantized(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
+                                     aOffset: aOffset, block: block, scale: scale,
+                                     output: output.assumingMemoryBound(to: Float.self), outputStride: outputStride)
+  case (_, .quantized(let type, let q)):
+    qs16IGEMM4x16AVX2(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset,
+                      block: block, output: output, outputStride: outputStride, quantization: q,
+                      signedOutput: type == .int8)
+  case (_, .dequantized(let scale)):
+    qs16IGEMM4x16AVX2Dequantized(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
+                                 aOffset: aOffset, block: block, scale: scale,
+                                 output: output.assumingMemoryBound(to: Float.self), outputStride: outputStride)
+  }
+}

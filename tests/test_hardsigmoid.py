@@ -1,0 +1,50 @@
+"""qs.hardsigmoid against reference.hardsigmoid: at most 1 LSB from the float64 definition on all 256
+inputs (exact matches tallied and printed), the gather exact on arrays of any shape, plus
+errors. Cases come from _lookup_support.build_case("hardsigmoid", 203, seed).
+"""
+import pytest
+
+from _lookup_support import (bad_cases, call_with_changes, cases,
+                             check_case_counts, check_does_not_modify_input, check_empty,
+                             check_large, exact_match_report, fixed_qparams_check, run_parity)
+from _support import I8, U8
+
+OP = "hardsigmoid"
+CASES = cases(OP, 203, 120)
+
+
+def test_case_counts():
+    check_case_counts(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_hardsigmoid_parity(case, threads, kernel_family):
+    run_parity(OP, case)
+
+
+@pytest.mark.parametrize("dtype", [U8, I8], ids=["u8", "i8"])
+def test_hardsigmoid_large(dtype, threads, kernel_family):
+    check_large(OP, dtype)
+
+
+def test_hardsigmoid_empty():
+    check_empty(OP)
+
+
+def test_hardsigmoid_does_not_modify_input():
+    check_does_not_modify_input(OP)
+
+
+@pytest.mark.parametrize("changes, exc, match", bad_cases())
+def test_hardsigmoid_rejects(changes, exc, match):
+    with pytest.raises(exc, match=match):
+        call_with_changes(OP, changes)
+
+
+def test_hardsigmoid_fixed_output_qparams():
+    fixed_qparams_check("hardsigmoid", 1)
+
+
+def test_hardsigmoid_exact_match_report(record_property):
+    """Printed with -s: how many of the 256-entry tables equal the reference exactly."""
+    exact_match_report(OP, CASES, record_property)
