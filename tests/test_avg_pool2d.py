@@ -12,8 +12,8 @@ import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (DT_X, I8, OUT_MM, POOL_KERNELS, U8, X_NAME, Case, assert_same,
                       assert_unchanged, bad_scale_params, bad_zero_point_params, bounds, channels,
-                      clustered_q, hw_pair, informative, log_uniform, non_contiguous, pick,
-                      rand_clamp, rand_q, rand_zero_point, ref, snapshot)
+                      clustered_q, first_informative, hw_pair, informative, log_uniform,
+                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot)
 
 TAG = 106
 N_CASES = 140
@@ -77,12 +77,7 @@ def _draw(rng, seed):
 
 
 def build_case(seed):
-    rng = np.random.default_rng([TAG, seed])
-    for _ in range(200):
-        case = _draw(rng, seed)
-        if case is not None:
-            return case
-    raise RuntimeError(f"avg_pool2d case {seed}: no informative case in 200 draws")
+    return first_informative(_draw, TAG, seed, "avg_pool2d")
 
 
 CASES = [build_case(s) for s in range(N_CASES)]

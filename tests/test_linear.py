@@ -12,8 +12,9 @@ import pytest
 import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (DT_X, I8, OUT_MM, U8, X_NAME, Case, assert_same, assert_unchanged,
-                      bad_scale_params, bad_zero_point_params, bounds, informative, log_uniform,
-                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot)
+                      bad_scale_params, bad_zero_point_params, bounds, first_informative,
+                      informative, log_uniform, non_contiguous, pick, rand_clamp, rand_q,
+                      rand_zero_point, ref, snapshot)
 
 TAG = 102
 N_CASES = 150
@@ -90,12 +91,7 @@ def _draw(rng, seed):
 
 
 def build_case(seed):
-    rng = np.random.default_rng([TAG, seed])
-    for _ in range(200):
-        case = _draw(rng, seed)
-        if case is not None:
-            return case
-    raise RuntimeError(f"linear case {seed}: no informative case in 200 draws")
+    return first_informative(_draw, TAG, seed, "linear")
 
 
 CASES = [build_case(s) for s in range(N_CASES)]

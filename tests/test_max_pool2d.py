@@ -11,8 +11,8 @@ import pytest
 import qnnpack_swift as qs
 from _support import (DT_X, I8, OUT_MM, POOL_KERNELS, U8, X_NAME, Case, assert_same,
                       assert_unchanged, bounds, channels, clustered_q, every_window_sees_input,
-                      hw_pair, informative, non_contiguous, pick, rand_clamp, rand_q, ref,
-                      snapshot)
+                      first_informative, hw_pair, informative, non_contiguous, pick, rand_clamp,
+                      rand_q, ref, snapshot)
 
 TAG = 105
 N_CASES = 140
@@ -80,12 +80,7 @@ def _draw(rng, seed):
 
 
 def build_case(seed):
-    rng = np.random.default_rng([TAG, seed])
-    for _ in range(200):
-        case = _draw(rng, seed)
-        if case is not None:
-            return case
-    raise RuntimeError(f"max_pool2d case {seed}: no informative case in 200 draws")
+    return first_informative(_draw, TAG, seed, "max_pool2d")
 
 
 CASES = [build_case(s) for s in range(N_CASES)]

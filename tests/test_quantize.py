@@ -10,8 +10,8 @@ import pytest
 
 import qnnpack_swift as qs
 import _near_ties as nt
-from _support import (I8, U8, Case, assert_same, assert_unchanged, informative, log_uniform,
-                      non_contiguous, pick, rand_zero_point, ref, snapshot)
+from _support import (I8, U8, Case, assert_same, assert_unchanged, first_informative, informative,
+                      log_uniform, non_contiguous, pick, rand_zero_point, ref, snapshot)
 
 TAG = 108
 N_CASES = 140
@@ -66,12 +66,7 @@ def _draw(rng, seed):
 
 
 def build_case(seed):
-    rng = np.random.default_rng([TAG, seed])
-    for _ in range(200):
-        case = _draw(rng, seed)
-        if case is not None:
-            return case
-    raise RuntimeError(f"quantize case {seed}: no informative case in 200 draws")
+    return first_informative(_draw, TAG, seed, "quantize")
 
 
 CASES = [build_case(s) for s in range(N_CASES)]

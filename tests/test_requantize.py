@@ -9,8 +9,8 @@ import pytest
 
 import qnnpack_swift as qs
 import _near_ties as nt
-from _support import (I8, U8, Case, assert_same, assert_unchanged, informative, log_uniform,
-                      non_contiguous, pick, rand_q, rand_zero_point, ref, snapshot)
+from _support import (I8, U8, Case, assert_same, assert_unchanged, first_informative, informative,
+                      log_uniform, non_contiguous, pick, rand_q, rand_zero_point, ref, snapshot)
 
 TAG = 110
 N_CASES = 120
@@ -55,12 +55,7 @@ def _draw(rng, seed):
 
 
 def build_case(seed):
-    rng = np.random.default_rng([TAG, seed])
-    for _ in range(200):
-        case = _draw(rng, seed)
-        if case is not None:
-            return case
-    raise RuntimeError(f"requantize case {seed}: no informative case in 200 draws")
+    return first_informative(_draw, TAG, seed, "requantize")
 
 
 CASES = [build_case(s) for s in range(N_CASES)]
