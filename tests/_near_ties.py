@@ -11,6 +11,8 @@ one is represented.
 """
 import numpy as np
 
+from _support import log_uniform
+
 f32 = np.float32
 f64 = np.float64
 
@@ -123,6 +125,32 @@ def bias_targets(rng, in_s, w_scales, y_max=100):
                 break
         out.append(b0[0] if found is None else found)
     return np.array(out, f32)
+
+
+WEIGHTED_SCHEMES = ("per-channel", "per-tensor", "float-bias")
+
+
+def weighted_near_ties(rng, scheme, x, in_zp, in_s, out_s, channels, accumulators):
+    """(x, weight_scale, output_scale, bias) that put each of `channels` output channels (one
+    output each) on a near tie: of its requantization multiplier through an int32 bias
+    ("per-channel" / "per-tensor" weight scales), or of the float bias's quantization with x
+    all zero point ("float-bias"). `accumulators(x, weight_scale)` gives the bias-free sums."""
+    if scheme == "float-bias":
+        x = np.full(x.shape, in_zp, x.dtype)
+        base = float(log_uniform(rng, 1e-3, 1))
+        w_s = base * log_uniform(rng, 1, 2, size=channels)
+        out_s = float(f32(f32(in_s) * f32(base)))
+        return x, w_s, out_s, bias_targets(rng, in_s, w_s, y_max=50)
+    if scheme == "per-channel":
+        pairs = requant_targets(rng, channels, in_s, out_s)
+        w_s = np.array([p[0] for p in pairs])
+    else:
+        m = float(log_uniform(rng, 1e-7, 1e-5))
+        pairs = requant_targets(rng, channels, in_s, out_s, w_s=m * out_s / in_s)
+        w_s = pairs[0][0]
+    target = np.array([p[1] for p in pairs], np.int64)
+    bias = (target - accumulators(x, w_s).reshape(channels)).astype(np.int32)
+    return x, w_s, out_s, bias
 
 
 # ---- add -------------------------------------------------------------------------------------

@@ -341,3 +341,52 @@ def check_weighted_edge(cls, reference, x, w, geometry):
         kw = dict(geometry, input_scale=0.02, input_zero_point=in_zp, weight_scale=0.01,
                   weight_zero_point=0, output_scale=out_s, output_zero_point=out_zp)
         assert_same(cls(w, None, **kw)(x), reference(x, w, None, **kw))
+
+
+def run_weighted(function, cls, case, form=None, use_out=None):
+    """`function(x, w, bias, **kwargs)` or `cls(w, bias, **kwargs)(x)` of a weighted operator's
+    case, into a new `out=` array when the case (or `use_out`) says so."""
+    x, w, bias = case.args
+    form = case.form if form is None else form
+    use_out = case.use_out if use_out is None else use_out
+    out = np.empty(case.expected.shape, case.expected.dtype) if use_out else None
+    if form == "function":
+        got = function(x, w, bias, **case.kwargs, out=out) if use_out else \
+            function(x, w, bias, **case.kwargs)
+    else:
+        op = cls(w, bias, **case.kwargs)
+        got = op(x, out=out) if use_out else op(x)
+    if use_out:
+        assert got is out, f"out= was not returned\n{case.describe()}"
+    return got
+
+
+def call_weighted(function, cls, form, changes, x, w, bias=None, **defaults):
+    """One call of a weighted operator, `function(x, w, bias, **kw, out=out)` or
+    `cls(w, bias, **kw)(x, out=out)`: `changes` replaces x, w, bias, out (default None) or
+    keyword arguments of `defaults`; a keyword given as `...` is left out."""
+    changes = dict(changes)
+    x, w = changes.pop("x", x), changes.pop("w", w)
+    bias, out = changes.pop("bias", bias), changes.pop("out", None)
+    kw = {k: v for k, v in dict(defaults, **changes).items() if v is not ...}
+    if form == "function":
+        return function(x, w, bias, **kw, out=out)
+    return cls(w, bias, **kw)(x, out=out)
+
+
+# ---- error tests of the quantized binary operators (add, multiply) ---------------------------
+BINARY_A = np.full((2, 3), 100, np.uint8)
+BINARY_B = np.full((3,), 50, np.uint8)
+BINARY_AB = r"(?i)\ba\b|\bb\b|dtype|u?int8"
+
+
+def call_binary(function, changes):
+    """`function(a, b, **kw, out=out)` from valid uint8 arguments (BINARY_A, BINARY_B) with
+    `changes` replacing a, b, out or keyword arguments; a keyword given as `...` is left out."""
+    changes = dict(changes)
+    a, b, out = changes.pop("a", BINARY_A), changes.pop("b", BINARY_B), changes.pop("out", None)
+    kw = dict(a_scale=0.5, a_zero_point=128, b_scale=0.25, b_zero_point=100, output_scale=1.0,
+              output_zero_point=128)
+    kw.update(changes)
+    kw = {k: v for k, v in kw.items() if v is not ...}
+    return function(a, b, **kw, out=out)

@@ -10,10 +10,11 @@ import pytest
 
 import qnnpack_swift as qs
 import _near_ties as nt
-from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bad_scale_params,
-                      bad_zero_point_params, bounds, broadcast_operand_shape, first_informative,
-                      informative, log_uniform, non_contiguous, pick, rand_clamp, rand_q,
-                      rand_zero_point, ref, snapshot)
+from _support import (BINARY_A, BINARY_AB, BINARY_B, I8, OUT_MM, U8, Case, assert_same,
+                      assert_unchanged, bad_scale_params, bad_zero_point_params, bounds,
+                      broadcast_operand_shape, call_binary, first_informative, informative,
+                      log_uniform, non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref,
+                      snapshot)
 
 TAG = 103
 N_CASES = 160
@@ -158,9 +159,7 @@ def test_add_does_not_modify_inputs():
 
 
 # ---- errors --------------------------------------------------------------------------------
-_A = np.full((2, 3), 100, np.uint8)
-_B = np.full((3,), 50, np.uint8)
-AB = r"(?i)\ba\b|\bb\b|dtype|u?int8"
+_A, _B, AB = BINARY_A, BINARY_B, BINARY_AB
 
 
 def _bad_cases():
@@ -199,13 +198,5 @@ def test_add_base_error_call_is_valid():
 
 @pytest.mark.parametrize("changes, exc, match", _bad_cases())
 def test_add_rejects(changes, exc, match):
-    changes = dict(changes)
-    a = changes.pop("a", _A)
-    b = changes.pop("b", _B)
-    out = changes.pop("out", None)
-    kw = dict(a_scale=0.5, a_zero_point=128, b_scale=0.25, b_zero_point=100, output_scale=1.0,
-              output_zero_point=128)
-    kw.update(changes)
-    kw = {k: v for k, v in kw.items() if v is not ...}
     with pytest.raises(exc, match=match):
-        qs.add(a, b, **kw, out=out)
+        call_binary(qs.add, changes)

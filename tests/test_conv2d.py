@@ -18,9 +18,9 @@ import pytest
 
 import qnnpack_swift as qs
 import _near_ties as nt
-from _support import (I8, U8, Case, assert_same, assert_unchanged, bounds, channels,
+from _support import (I8, U8, Case, assert_same, assert_unchanged, bounds, call_weighted, channels,
                       first_informative, informative, int_or_pair, log_uniform, non_contiguous,
-                      pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot)
+                      pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted, snapshot)
 
 TAG = 101
 N_CASES = 320
@@ -156,19 +156,7 @@ CASES = [build_case(s) for s in range(N_CASES)]
 
 
 def run(case, form=None, use_out=None):
-    x, w, bias = case.args
-    form = case.form if form is None else form
-    use_out = case.use_out if use_out is None else use_out
-    out = np.empty(case.expected.shape, case.expected.dtype) if use_out else None
-    if form == "function":
-        got = qs.conv2d(x, w, bias, **case.kwargs, out=out) if use_out else \
-            qs.conv2d(x, w, bias, **case.kwargs)
-    else:
-        op = qs.Conv2d(w, bias, **case.kwargs)
-        got = op(x, out=out) if use_out else op(x)
-    if use_out:
-        assert got is out, f"out= was not returned\n{case.describe()}"
-    return got
+    return run_weighted(qs.conv2d, qs.Conv2d, case, form, use_out)
 
 
 def test_case_counts():
@@ -248,7 +236,7 @@ NEAR_SPECS = [  # name, x shape, weight shape, groups
 ]
 
 
-SCHEMES = ("per-channel", "per-tensor", "float-bias")
+SCHEMES = nt.WEIGHTED_SCHEMES
 
 
 def _near_tie_cases():
@@ -265,25 +253,11 @@ def _near_tie_cases():
                 x, w = rand_q(rng, xs, xd), rand_q(rng, wsh, wd)
                 in_zp, w_zp = rand_zero_point(rng, xd), rand_zero_point(rng, wd)
                 in_s, out_s = float(log_uniform(rng, 1e-3, 1)), float(log_uniform(rng, 1e-3, 1))
-                if scheme == "float-bias":
-                    x = np.full(xs, in_zp, xd)
-                    base = float(log_uniform(rng, 1e-3, 1))
-                    w_s = base * log_uniform(rng, 1, 2, size=Co)
-                    out_s = float(np.float32(np.float32(in_s) * np.float32(base)))
-                    bias = nt.bias_targets(rng, in_s, w_s, y_max=50)
-                else:
-                    if scheme == "per-channel":
-                        pairs = nt.requant_targets(rng, Co, in_s, out_s)
-                        w_s = np.array([p[0] for p in pairs])
-                    else:
-                        m = float(log_uniform(rng, 1e-7, 1e-5))
-                        pairs = nt.requant_targets(rng, Co, in_s, out_s, w_s=m * out_s / in_s)
-                        w_s = pairs[0][0]
-                    target = np.array([p[1] for p in pairs], np.int64)
-                    q = dict(input_scale=in_s, input_zero_point=in_zp, weight_scale=w_s,
-                             weight_zero_point=w_zp)
-                    acc0 = ref.conv2d_accumulators(x, w, None, groups=G, **q).reshape(Co)
-                    bias = (target - acc0).astype(np.int32)
+                x, w_s, out_s, bias = nt.weighted_near_ties(
+                    rng, scheme, x, in_zp, in_s, out_s, Co,
+                    lambda x, w_s: ref.conv2d_accumulators(
+                        x, w, None, groups=G, input_scale=in_s, input_zero_point=in_zp,
+                        weight_scale=w_s, weight_zero_point=w_zp))
                 kw = dict(groups=G, input_scale=in_s, input_zero_point=in_zp, weight_scale=w_s,
                           weight_zero_point=w_zp, output_scale=out_s,
                           output_zero_point=128 if xd == U8 else 0)
@@ -498,18 +472,10 @@ def _bad_cases():
 
 
 def _call(form, changes):
-    x = changes.pop("x", _X)
-    w = changes.pop("w", _W)
-    bias = changes.pop("bias", np.zeros(6, np.int32))
-    out = changes.pop("out", None)
-    kw = dict(stride=1, padding=1, dilation=1, groups=1, input_scale=0.5, input_zero_point=128,
-              weight_scale=0.25, weight_zero_point=100, output_scale=1.0, output_zero_point=128)
-    kw.update(changes)
-    kw = {k: v for k, v in kw.items() if v is not ...}
-    if form == "function":
-        return qs.conv2d(x, w, bias, **kw, out=out)
-    op = qs.Conv2d(w, bias, **kw)
-    return op(x, out=out)
+    return call_weighted(qs.conv2d, qs.Conv2d, form, changes, _X, _W, np.zeros(6, np.int32),
+                         stride=1, padding=1, dilation=1, groups=1, input_scale=0.5,
+                         input_zero_point=128, weight_scale=0.25, weight_zero_point=100,
+                         output_scale=1.0, output_zero_point=128)
 
 
 @pytest.mark.parametrize("form", ["function", "class"])

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bounds, channels,
-                      check_weighted_edge, first_informative, informative, log_uniform,
-                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot,
-                      with_clamp)
+from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bounds, call_weighted,
+                      channels, check_weighted_edge, first_informative, informative, log_uniform,
+                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted,
+                      snapshot, with_clamp)
 
 TAG = 301
 N_CASES = 160
@@ -105,15 +105,7 @@ CASES = [build_case(s) for s in range(N_CASES)]
 
 
 def run(case):
-    x, w, bias = case.args
-    out = np.empty(case.expected.shape, case.expected.dtype) if case.use_out else None
-    if case.form == "function":
-        got = qs.conv_transpose2d(x, w, bias, **case.kwargs, out=out)
-    else:
-        got = qs.ConvTranspose2d(w, bias, **case.kwargs)(x, out=out)
-    if case.use_out:
-        assert got is out
-    return got
+    return run_weighted(qs.conv_transpose2d, qs.ConvTranspose2d, case)
 
 
 def test_case_counts():
@@ -262,14 +254,8 @@ def _bad_cases():
 @pytest.mark.parametrize("changes, exc, match", _bad_cases())
 @pytest.mark.parametrize("form", ["function", "class"])
 def test_conv_transpose2d_rejects(form, changes, exc, match):
-    changes = dict(changes)
-    x, w = changes.pop("x", _X), changes.pop("w", _W)
-    bias, out = changes.pop("bias", None), changes.pop("out", None)
-    kw = dict(stride=2, padding=1, output_padding=1, input_scale=0.5, input_zero_point=128,
-              weight_scale=0.25, weight_zero_point=0, output_scale=1.0, output_zero_point=128)
-    kw.update(changes)
     with pytest.raises(exc, match=match):
-        if form == "function":
-            qs.conv_transpose2d(x, w, bias, **kw, out=out)
-        else:
-            qs.ConvTranspose2d(w, bias, **kw)(x, out=out)
+        call_weighted(qs.conv_transpose2d, qs.ConvTranspose2d, form, changes, _X, _W,
+                      stride=2, padding=1, output_padding=1, input_scale=0.5,
+                      input_zero_point=128, weight_scale=0.25, weight_zero_point=0,
+                      output_scale=1.0, output_zero_point=128)

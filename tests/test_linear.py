@@ -12,9 +12,9 @@ import pytest
 import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (DT_X, I8, OUT_MM, U8, X_NAME, Case, assert_same, assert_unchanged,
-                      bad_scale_params, bad_zero_point_params, bounds, first_informative,
-                      informative, log_uniform, non_contiguous, pick, rand_clamp, rand_q,
-                      rand_zero_point, ref, snapshot)
+                      bad_scale_params, bad_zero_point_params, bounds, call_weighted,
+                      first_informative, informative, log_uniform, non_contiguous, pick, rand_clamp,
+                      rand_q, rand_zero_point, ref, run_weighted, snapshot)
 
 TAG = 102
 N_CASES = 150
@@ -98,19 +98,7 @@ CASES = [build_case(s) for s in range(N_CASES)]
 
 
 def run(case, form=None, use_out=None):
-    x, w, bias = case.args
-    form = case.form if form is None else form
-    use_out = case.use_out if use_out is None else use_out
-    out = np.empty(case.expected.shape, case.expected.dtype) if use_out else None
-    if form == "function":
-        got = qs.linear(x, w, bias, **case.kwargs, out=out) if use_out else \
-            qs.linear(x, w, bias, **case.kwargs)
-    else:
-        op = qs.Linear(w, bias, **case.kwargs)
-        got = op(x, out=out) if use_out else op(x)
-    if use_out:
-        assert got is out, f"out= was not returned\n{case.describe()}"
-    return got
+    return run_weighted(qs.linear, qs.Linear, case, form, use_out)
 
 
 def test_case_counts():
@@ -167,31 +155,18 @@ def _near_tie_cases():
     multiplier, and float biases on a near tie of their quantization (see _near_ties.py)."""
     cases = []
     for j, (xd, wd) in enumerate(DTYPES):
-        for scheme in ("per-channel", "per-tensor", "float-bias"):
-            seed = 8000 + 10 * j + ("per-channel", "per-tensor", "float-bias").index(scheme)
+        for scheme in nt.WEIGHTED_SCHEMES:
+            seed = 8000 + 10 * j + nt.WEIGHTED_SCHEMES.index(scheme)
             rng = np.random.default_rng([TAG, seed])
             K, Co = 33, 64
             x, w = rand_q(rng, (1, K), xd), rand_q(rng, (Co, K), wd)
             in_zp, w_zp = rand_zero_point(rng, xd), rand_zero_point(rng, wd)
             in_s, out_s = float(log_uniform(rng, 1e-3, 1)), float(log_uniform(rng, 1e-3, 1))
-            if scheme == "float-bias":
-                x = np.full((1, K), in_zp, xd)
-                base = float(log_uniform(rng, 1e-3, 1))
-                w_s = base * log_uniform(rng, 1, 2, size=Co)
-                out_s = float(np.float32(np.float32(in_s) * np.float32(base)))
-                bias = nt.bias_targets(rng, in_s, w_s, y_max=50)
-            else:
-                if scheme == "per-channel":
-                    pairs = nt.requant_targets(rng, Co, in_s, out_s)
-                    w_s = np.array([p[0] for p in pairs])
-                else:
-                    m = float(log_uniform(rng, 1e-7, 1e-5))
-                    pairs = nt.requant_targets(rng, Co, in_s, out_s, w_s=m * out_s / in_s)
-                    w_s = pairs[0][0]
-                target = np.array([p[1] for p in pairs], np.int64)
-                acc0 = ref.linear_accumulators(x, w, None, input_scale=in_s, input_zero_point=in_zp,
-                                               weight_scale=w_s, weight_zero_point=w_zp)
-                bias = (target - acc0.reshape(Co)).astype(np.int32)
+            x, w_s, out_s, bias = nt.weighted_near_ties(
+                rng, scheme, x, in_zp, in_s, out_s, Co,
+                lambda x, w_s: ref.linear_accumulators(
+                    x, w, None, input_scale=in_s, input_zero_point=in_zp, weight_scale=w_s,
+                    weight_zero_point=w_zp))
             kw = dict(input_scale=in_s, input_zero_point=in_zp, weight_scale=w_s,
                       weight_zero_point=w_zp, output_scale=out_s,
                       output_zero_point=128 if xd == U8 else 0)
@@ -318,17 +293,9 @@ def _bad_cases():
 
 
 def _call(form, changes):
-    x = changes.pop("x", _X)
-    w = changes.pop("w", _W)
-    bias = changes.pop("bias", np.zeros(3, np.int32))
-    out = changes.pop("out", None)
-    kw = dict(input_scale=0.5, input_zero_point=128, weight_scale=0.25, weight_zero_point=100,
-              output_scale=1.0, output_zero_point=128)
-    kw.update(changes)
-    kw = {k: v for k, v in kw.items() if v is not ...}
-    if form == "function":
-        return qs.linear(x, w, bias, **kw, out=out)
-    return qs.Linear(w, bias, **kw)(x, out=out)
+    return call_weighted(qs.linear, qs.Linear, form, changes, _X, _W, np.zeros(3, np.int32),
+                         input_scale=0.5, input_zero_point=128, weight_scale=0.25,
+                         weight_zero_point=100, output_scale=1.0, output_zero_point=128)
 
 
 @pytest.mark.parametrize("form", ["function", "class"])

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bounds, channels,
-                      check_weighted_edge, first_informative, informative, log_uniform,
-                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, snapshot,
-                      with_clamp)
+from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bounds, call_weighted,
+                      channels, check_weighted_edge, first_informative, informative, log_uniform,
+                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted,
+                      snapshot, with_clamp)
 
 TAG = 302
 N_CASES = 120
@@ -87,14 +87,7 @@ def test_case_counts():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_locally_connected2d_parity(case, threads, kernel_family):
-    x, w, bias = case.args
-    out = np.empty(case.expected.shape, case.expected.dtype) if case.use_out else None
-    if case.form == "function":
-        got = qs.locally_connected2d(x, w, bias, **case.kwargs, out=out)
-    else:
-        got = qs.LocallyConnected2d(w, bias, **case.kwargs)(x, out=out)
-    if case.use_out:
-        assert got is out
+    got = run_weighted(qs.locally_connected2d, qs.LocallyConnected2d, case)
     assert_same(got, case.expected, case)
 
 
@@ -180,11 +173,7 @@ def _bad_cases():
 
 @pytest.mark.parametrize("changes, exc, match", _bad_cases())
 def test_locally_connected2d_rejects(changes, exc, match):
-    changes = dict(changes)
-    x, w = changes.pop("x", _X), changes.pop("w", _W)
-    bias, out = changes.pop("bias", None), changes.pop("out", None)
-    kw = dict(stride=1, input_scale=0.5, input_zero_point=128, weight_scale=0.25,
-              weight_zero_point=0, output_scale=1.0, output_zero_point=128)
-    kw.update(changes)
     with pytest.raises(exc, match=match):
-        qs.locally_connected2d(x, w, bias, **kw, out=out)
+        call_weighted(qs.locally_connected2d, None, "function", changes, _X, _W, stride=1,
+                      input_scale=0.5, input_zero_point=128, weight_scale=0.25,
+                      weight_zero_point=0, output_scale=1.0, output_zero_point=128)

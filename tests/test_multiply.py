@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bad_scale_params,
-                      bad_zero_point_params, bounds, broadcast_operand_shape, first_informative,
-                      informative, log_uniform, non_contiguous, pick, rand_clamp, rand_q,
-                      rand_zero_point, ref, snapshot, with_clamp)
+from _support import (BINARY_A, BINARY_AB, BINARY_B, I8, OUT_MM, U8, Case, assert_same,
+                      assert_unchanged, bad_scale_params, bad_zero_point_params, bounds,
+                      broadcast_operand_shape, call_binary, first_informative, informative,
+                      log_uniform, non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref,
+                      snapshot, with_clamp)
 
 TAG = 303
 N_CASES = 150
@@ -121,9 +122,7 @@ def test_multiply_does_not_modify_inputs():
     assert_unchanged(before, (a, b), ("a", "b"))
 
 
-_A = np.full((2, 3), 100, np.uint8)
-_B = np.full((3,), 50, np.uint8)
-AB = r"(?i)\ba\b|\bb\b|dtype|u?int8"
+_A, _B, AB = BINARY_A, BINARY_B, BINARY_AB
 
 
 def _bad_cases():
@@ -145,11 +144,5 @@ def _bad_cases():
 
 @pytest.mark.parametrize("changes, exc, match", _bad_cases())
 def test_multiply_rejects(changes, exc, match):
-    changes = dict(changes)
-    a, b, out = changes.pop("a", _A), changes.pop("b", _B), changes.pop("out", None)
-    kw = dict(a_scale=0.5, a_zero_point=128, b_scale=0.25, b_zero_point=100, output_scale=1.0,
-              output_zero_point=128)
-    kw.update(changes)
-    kw = {k: v for k, v in kw.items() if v is not ...}
     with pytest.raises(exc, match=match):
-        qs.multiply(a, b, **kw, out=out)
+        call_binary(qs.multiply, changes)
