@@ -406,15 +406,32 @@ static PyArrayObject* activation_arg(PyObject* obj, native_op* n, const char* fn
   return a;
 }
 
+/* The input and writable output activations of a run, both `ndim`-D; 0, or -1 with an
+   exception set. */
+static int activation_args(PyObject* input_obj, PyObject* output_obj, native_op* n, const char* fn,
+                           int ndim, PyArrayObject** input, PyArrayObject** output) {
+  *input = activation_arg(input_obj, n, fn, "input", ndim, 0);
+  *output = *input ? activation_arg(output_obj, n, fn, "output", ndim, 1) : NULL;
+  return *output == NULL ? -1 : 0;
+}
+
+/* Checks a run's input and output shapes and that the output does not overlap the input. */
+static int check_run_shapes(PyArrayObject* input, PyArrayObject* output, const char* fn, int ndim,
+                            const size_t* ishape, const size_t* oshape) {
+  if (check_shape(input, fn, "input", ndim, ishape) < 0 ||
+      check_shape(output, fn, "output", ndim, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
+    return -1;
+  return 0;
+}
+
 static PyObject* py_conv2d_run(PyObject* self, PyObject* args) {
   const char* fn = "conv2d_run";
   PyObject *capsule, *input_obj, *output_obj;
   if (!PyArg_ParseTuple(args, "OOO:conv2d_run", &capsule, &input_obj, &output_obj)) return NULL;
   native_op* n = unwrap_spatial_operator(capsule, fn);
-  if (n == NULL) return NULL;
-  PyArrayObject* input = activation_arg(input_obj, n, fn, "input", 4, 0);
-  PyArrayObject* output = input ? activation_arg(output_obj, n, fn, "output", 4, 1) : NULL;
-  if (output == NULL) return NULL;
+  PyArrayObject *input, *output;
+  if (n == NULL || activation_args(input_obj, output_obj, n, fn, 4, &input, &output) < 0)
+    return NULL;
   const size_t batch = PyArray_DIM(input, 0), h = PyArray_DIM(input, 1), w = PyArray_DIM(input, 2);
   if ((size_t)PyArray_DIM(input, 3) != n->input_channels) {
     PyErr_Format(PyExc_ValueError, "%s: input must have %zu channels, got %zd", fn,
@@ -473,16 +490,13 @@ static PyObject* py_locally_connected2d_run(PyObject* self, PyObject* args) {
   if (!PyArg_ParseTuple(args, "OOO:locally_connected2d_run", &capsule, &input_obj, &output_obj))
     return NULL;
   native_op* n = unwrap_operator(capsule, OP_LOCALLY_CONNECTED, fn);
-  if (n == NULL) return NULL;
-  PyArrayObject* input = activation_arg(input_obj, n, fn, "input", 4, 0);
-  PyArrayObject* output = input ? activation_arg(output_obj, n, fn, "output", 4, 1) : NULL;
-  if (output == NULL) return NULL;
+  PyArrayObject *input, *output;
+  if (n == NULL || activation_args(input_obj, output_obj, n, fn, 4, &input, &output) < 0)
+    return NULL;
   const size_t batch = PyArray_DIM(input, 0), h = PyArray_DIM(input, 1), w = PyArray_DIM(input, 2);
   const size_t ishape[4] = {batch, h, w, n->input_channels};
   const size_t oshape[4] = {batch, n->output_height, n->output_width, n->output_channels};
-  if (check_shape(input, fn, "input", 4, ishape) < 0 ||
-      check_shape(output, fn, "output", 4, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
-    return NULL;
+  if (check_run_shapes(input, output, fn, 4, ishape, oshape) < 0) return NULL;
   CALL_OR_RAISE(fn, qnnps_locally_connected2d_nhwc_run, n->op, batch, h, w, DATA(input),
                 DATA(output));
   Py_RETURN_NONE;
@@ -512,15 +526,12 @@ static PyObject* py_fully_connected_run(PyObject* self, PyObject* args) {
   if (!PyArg_ParseTuple(args, "OOO:fully_connected_run", &capsule, &input_obj, &output_obj))
     return NULL;
   native_op* n = unwrap_operator(capsule, OP_FULLY_CONNECTED, fn);
-  if (n == NULL) return NULL;
-  PyArrayObject* input = activation_arg(input_obj, n, fn, "input", 2, 0);
-  PyArrayObject* output = input ? activation_arg(output_obj, n, fn, "output", 2, 1) : NULL;
-  if (output == NULL) return NULL;
+  PyArrayObject *input, *output;
+  if (n == NULL || activation_args(input_obj, output_obj, n, fn, 2, &input, &output) < 0)
+    return NULL;
   const size_t batch = PyArray_DIM(input, 0);
   const size_t ishape[2] = {batch, n->input_channels}, oshape[2] = {batch, n->output_channels};
-  if (check_shape(input, fn, "input", 2, ishape) < 0 ||
-      check_shape(output, fn, "output", 2, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
-    return NULL;
+  if (check_run_shapes(input, output, fn, 2, ishape, oshape) < 0) return NULL;
   if (batch == 0) Py_RETURN_NONE;
   CALL_OR_RAISE(fn, qnnps_fully_connected_run, n->op, batch, DATA(input), DATA(output));
   Py_RETURN_NONE;
@@ -565,9 +576,7 @@ static PyObject* py_dynamic_fully_connected_run(PyObject* self, PyObject* args) 
   if (output == NULL) return NULL;
   const size_t batch = PyArray_DIM(input, 0);
   const size_t ishape[2] = {batch, n->input_channels}, oshape[2] = {batch, n->output_channels};
-  if (check_shape(input, fn, "input", 2, ishape) < 0 ||
-      check_shape(output, fn, "output", 2, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
-    return NULL;
+  if (check_run_shapes(input, output, fn, 2, ishape, oshape) < 0) return NULL;
   if (batch == 0) Py_RETURN_NONE;
   CALL_OR_RAISE(fn, qnnps_dynamic_fully_connected_run, n->op, batch, DATA(input), input_scale,
                 input_zero_point, (float*)DATA(output));
