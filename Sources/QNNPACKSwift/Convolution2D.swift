@@ -157,18 +157,18 @@ final class Convolution2D: @unchecked Sendable {
     _ = try checkedProduct(batch, inputChannels, 2)
     _ = try checkedProduct(batch, outputChannels, 4)
     try runGEMM(batch: batch, height: 1, width: 1, outputSize: (1, 1), input: input, zeroPoint: zeroPoint,
-                epilogue: .dequantized(scale: scale), output: UnsafeMutableRawPointer(output), elementBytes: 4)
+                epilogue: .dequantized(scale: scale), output: UnsafeMutableRawPointer(output))
   }
 
   private func runGEMM(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
                        input: UnsafeRawPointer, zeroPoint: Int32, epilogue: GEMMEpilogue,
-                       output: UnsafeMutableRawPointer, elementBytes: Int = 1) throws(Status) {
+                       output: UnsafeMutableRawPointer) throws(Status) {
     let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
     defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
 
     convertToS16Rows(inputType, input, pixels: batch * height * width, groups: groups,
                      channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
-                     output: workspace.rows.typed(Int16.self))
+                     output: workspace.rows.rows)
 
     let m = batch * outputSize.height * outputSize.width
     let taps = window.taps
@@ -177,20 +177,17 @@ final class Convolution2D: @unchecked Sendable {
     let mTasks = (m + rowsPerTask - 1) / rowsPerTask
     let indirection = UnsafePointer(workspace.indirection.typed(UnsafePointer<Int16>.self))
     let c = outputChannels
+    let elementBytes = epilogue.elementBytes
     parallelFor(groups * mTasks * blocksPerGroup, work: m * c * taps * paddedChannels) { task in
       let (rest, b) = task.quotientAndRemainder(dividingBy: blocksPerGroup)
       let (g, mt) = rest.quotientAndRemainder(dividingBy: mTasks)
       let block = UnsafeRawPointer(packed.pointer + (g * blocksPerGroup + b) * blockBytes)
       let firstChannel = g * groupOutputChannels + b * 16
       let columns = min(16, groupOutputChannels - b * 16)
-      var r = mt * rowsPerTask
-      let end = min(m, r + rowsPerTask)
-      while r < end {
-        gemmTile(kernelISA, epilogue, rows: min(4, end - r), columns: columns, taps: taps, pairsPerTap: pairsPerTap,
-                 a: indirection + r * taps, aOffset: g * paddedChannels, block: block,
-                 output: output + (r * c + firstChannel) * elementBytes, outputStride: c)
-        r += 4
-      }
+      let r = mt * rowsPerTask
+      gemmRows(kernelISA, epilogue, rows: min(rowsPerTask, m - r), columns: columns, taps: taps,
+               pairsPerTap: pairsPerTap, a: indirection + r * taps, aOffset: g * paddedChannels, block: block,
+               output: output + (r * c + firstChannel) * elementBytes, outputStride: c)
     }
   }
 
@@ -205,39 +202,31 @@ final class Convolution2D: @unchecked Sendable {
     }
     if let cached, cached.batch == batch, cached.height == height, cached.width == width { return cached }
 
-    let rowLength = groups * paddedChannels
     let pixels = try checkedProduct(batch, height, width)
     let m = try checkedProduct(batch, outputSize.height, outputSize.width)
     let taps = window.taps
-    let rowsBuffer = try AlignedBuffer(count: checkedProduct(pixels + 1, rowLength), of: Int16.self)
+    let rows = try S16Rows(pixels: pixels, rowLength: groups * paddedChannels)
     let indirection = try AlignedBuffer(count: checkedProduct(m, taps), of: UnsafePointer<Int16>.self)
-    let rows = rowsBuffer.typed(Int16.self)
-    let zero = UnsafePointer(rows + pixels * rowLength)
-    (rows + pixels * rowLength).initialize(repeating: 0, count: rowLength)
     let table = indirection.typed(UnsafePointer<Int16>.self)
     var i = 0
     for n in 0..<batch {
       for oy in 0..<outputSize.height {
         for ox in 0..<outputSize.width {
-          let entry = table + i * taps
-          entry.initialize(repeating: zero, count: taps)
-          window.forEachValidTap(oy: oy, ox: ox, height: height, width: width) { tap, iy, ix in
-            entry[tap] = UnsafePointer(rows + ((n * height + iy) * width + ix) * rowLength)
-          }
+          rows.fillIndirection(table + i * taps, window: window, n: n, oy: oy, ox: ox, height: height, width: width)
           i += 1
         }
       }
     }
-    return Workspace(batch: batch, height: height, width: width, rows: rowsBuffer, indirection: indirection)
+    return Workspace(batch: batch, height: height, width: width, rows: rows, indirection: indirection)
   }
 }
 
 final class Workspace: @unchecked Sendable {
   let batch, height, width: Int
-  let rows: AlignedBuffer
+  let rows: S16Rows
   let indirection: AlignedBuffer
 
-  init(batch: Int, height: Int, width: Int, rows: AlignedBuffer, indirection: AlignedBuffer) {
+  init(batch: Int, height: Int, width: Int, rows: S16Rows, indirection: AlignedBuffer) {
     self.batch = batch
     self.height = height
     self.width = width

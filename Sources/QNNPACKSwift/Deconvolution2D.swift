@@ -115,13 +115,10 @@ final class Deconvolution2D: @unchecked Sendable {
     _ = try checkedProduct(pixels + 1, rowLength, 2)
     _ = try checkedProduct(batch, oh, ow, outputChannels)
 
-    // int16 rows of x − zp, then one zero row for the taps that fall outside the input.
-    let rowsBuffer = try AlignedBuffer(count: (pixels + 1) * rowLength, of: Int16.self)
-    let rows = rowsBuffer.typed(Int16.self)
+    let s16 = try S16Rows(pixels: pixels, rowLength: rowLength)
+    let (rows, zero) = (s16.rows, s16.zero)
     convertToS16Rows(inputType, input, pixels: pixels, groups: groups, channels: groupInputChannels,
                      paddedChannels: paddedChannels, zeroPoint: inputZeroPoint, output: rows)
-    (rows + pixels * rowLength).initialize(repeating: 0, count: rowLength)
-    let zero = UnsafePointer(rows + pixels * rowLength)
 
     // One task per (class, image, output row of the class): its pixels along x are GEMM rows,
     // `stride_w` output pixels apart.
@@ -157,15 +154,10 @@ final class Deconvolution2D: @unchecked Sendable {
         let rowOutput = output + ((n * oh + oy) * ow + rx) * c
         for g in 0..<groups {
           for b in 0..<blocksPerGroup {
-            let block = sub.blocks.block(group: g, b)
-            var i = 0
-            while i < count {
-              gemmTile(sub.blocks.kernelISA, epilogue, rows: min(4, count - i), columns: min(16, groupOutputChannels - b * 16),
-                       taps: taps, pairsPerTap: paddedChannels / 2, a: indirection + i * taps,
-                       aOffset: g * paddedChannels, block: block,
-                       output: rowOutput + i * sw * c + g * groupOutputChannels + b * 16, outputStride: sw * c)
-              i += 4
-            }
+            gemmRows(sub.blocks.kernelISA, epilogue, rows: count, columns: min(16, groupOutputChannels - b * 16),
+                     taps: taps, pairsPerTap: paddedChannels / 2, a: indirection, aOffset: g * paddedChannels,
+                     block: sub.blocks.block(group: g, b), output: rowOutput + g * groupOutputChannels + b * 16,
+                     outputStride: sw * c)
           }
         }
       }

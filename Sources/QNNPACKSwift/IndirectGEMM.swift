@@ -151,6 +151,59 @@ func convertToS16Rows(
 enum GEMMEpilogue {
   case quantized(DType, OutputQuantization)
   case dequantized(scale: Float)
+
+  var elementBytes: Int {
+    switch self {
+    case .quantized: 1
+    case .dequantized: 4
+    }
+  }
+}
+
+/// `rows` GEMM rows (`taps` indirection entries each) times one block of up to 16 columns, in
+/// tiles of up to 4 rows; output row `r` starts `r · outputStride` elements after `output`.
+@inline(__always)
+func gemmRows(
+  _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer,
+  output: UnsafeMutableRawPointer, outputStride: Int
+) {
+  let rowBytes = outputStride * epilogue.elementBytes
+  var r = 0
+  while r < rows {
+    gemmTile(isa, epilogue, rows: min(4, rows - r), columns: columns, taps: taps, pairsPerTap: pairsPerTap,
+             a: a + r * taps, aOffset: aOffset, block: block, output: output + r * rowBytes,
+             outputStride: outputStride)
+    r += 4
+  }
+}
+
+/// A buffer of `pixels + 1` int16 rows of `rowLength`: the input's rows (filled by
+/// `convertToS16Rows`), then one zero row that taps outside the input read.
+struct S16Rows {
+  let buffer: AlignedBuffer
+  let rows: UnsafeMutablePointer<Int16>
+  let zero: UnsafePointer<Int16>
+  let rowLength: Int
+
+  init(pixels: Int, rowLength: Int) throws(Status) {
+    buffer = try AlignedBuffer(count: checkedProduct(pixels + 1, rowLength), of: Int16.self)
+    rows = buffer.typed(Int16.self)
+    (rows + pixels * rowLength).initialize(repeating: 0, count: rowLength)
+    zero = UnsafePointer(rows + pixels * rowLength)
+    self.rowLength = rowLength
+  }
+
+  /// The `taps` indirection entries of output pixel (oy, ox) of image `n`: each tap's input
+  /// row, or the zero row where the tap falls outside the input.
+  @inline(__always)
+  func fillIndirection(_ entry: UnsafeMutablePointer<UnsafePointer<Int16>>, window: Window2D,
+                       n: Int, oy: Int, ox: Int, height: Int, width: Int) {
+    entry.initialize(repeating: zero, count: window.taps)
+    window.forEachValidTap(oy: oy, ox: ox, height: height, width: width) { tap, iy, ix in
+      entry[tap] = UnsafePointer(rows + ((n * height + iy) * width + ix) * rowLength)
+    }
+  }
 }
 
 /// One tile of up to 4 rows × 16 columns with the kernel of `isa`.

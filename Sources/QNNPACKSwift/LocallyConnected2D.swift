@@ -53,23 +53,17 @@ final class LocallyConnected2D: @unchecked Sendable {
     _ = try checkedProduct(batch, outputPixels, taps, MemoryLayout<UnsafePointer<Int16>>.stride)
     _ = try checkedProduct(batch, outputPixels, outputChannels)
 
-    let rowsBuffer = try AlignedBuffer(count: (pixels + 1) * paddedChannels, of: Int16.self)
-    let rows = rowsBuffer.typed(Int16.self)
+    let rows = try S16Rows(pixels: pixels, rowLength: paddedChannels)
     convertToS16Rows(inputType, input, pixels: pixels, groups: 1, channels: inputChannels,
-                     paddedChannels: paddedChannels, zeroPoint: inputZeroPoint, output: rows)
-    let zero = UnsafePointer(rows + pixels * paddedChannels)
-    (rows + pixels * paddedChannels).initialize(repeating: 0, count: paddedChannels)
+                     paddedChannels: paddedChannels, zeroPoint: inputZeroPoint, output: rows.rows)
     // Pixel-major indirection: the batch's rows of one output pixel are consecutive GEMM rows.
     let indirectionBuffer = try AlignedBuffer(count: batch * outputPixels * taps, of: UnsafePointer<Int16>.self)
     let indirection = indirectionBuffer.typed(UnsafePointer<Int16>.self)
     for p in 0..<outputPixels {
       let (oy, ox) = p.quotientAndRemainder(dividingBy: outputWidth)
       for n in 0..<batch {
-        let entry = indirection + (p * batch + n) * taps
-        entry.initialize(repeating: zero, count: taps)
-        window.forEachValidTap(oy: oy, ox: ox, height: height, width: width) { tap, iy, ix in
-          entry[tap] = UnsafePointer(rows + ((n * height + iy) * width + ix) * paddedChannels)
-        }
+        rows.fillIndirection(indirection + (p * batch + n) * taps, window: window, n: n, oy: oy, ox: ox,
+                             height: height, width: width)
       }
     }
 
@@ -77,15 +71,10 @@ final class LocallyConnected2D: @unchecked Sendable {
     let outputStride = outputPixels * outputChannels
     parallelFor(outputPixels, work: batch * outputPixels * outputChannels * taps * paddedChannels) { p in
       for b in 0..<blocks.blocksPerGroup {
-        let block = blocks.block(group: p, b)
-        var n = 0
-        while n < batch {
-          gemmTile(blocks.kernelISA, epilogue, rows: min(4, batch - n), columns: min(16, outputChannels - b * 16),
-                   taps: taps, pairsPerTap: paddedChannels / 2, a: indirection + (p * batch + n) * taps, aOffset: 0,
-                   block: block, output: output + (n * outputPixels + p) * outputChannels + b * 16,
-                   outputStride: outputStride)
-          n += 4
-        }
+        gemmRows(blocks.kernelISA, epilogue, rows: batch, columns: min(16, outputChannels - b * 16), taps: taps,
+                 pairsPerTap: paddedChannels / 2, a: indirection + p * batch * taps, aOffset: 0,
+                 block: blocks.block(group: p, b), output: output + p * outputChannels + b * 16,
+                 outputStride: outputStride)
       }
     }
   }
