@@ -78,35 +78,10 @@ struct BinaryOperands {
   }
 }
 
-/// The row loop of a broadcasting binary operator, for either dtype.
-protocol BinaryRowKernel {
-  func row<T: QuantizedElement>(
-    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
-    output: UnsafeMutablePointer<T>)
-}
-
-extension AddParameters: BinaryRowKernel {
-  func row<T: QuantizedElement>(
-    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
-    output: UnsafeMutablePointer<T>
-  ) {
-    q8AddRow(count: count, a: a, aStride: aStride, b: b, bStride: bStride, output: output, parameters: self)
-  }
-}
-
-extension MultiplyParameters: BinaryRowKernel {
-  func row<T: QuantizedElement>(
-    count: Int, a: UnsafePointer<T>, aStride: Int, b: UnsafePointer<T>, bStride: Int,
-    output: UnsafeMutablePointer<T>
-  ) {
-    q8MultiplyRow(count: count, a: a, aStride: aStride, b: b, bStride: bStride, output: output, parameters: self)
-  }
-}
-
 extension BinaryOperands {
   /// Runs `kernel` over every output row (nothing for an empty output).
   func run(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?,
-           _ kernel: some BinaryRowKernel) throws(Status) {
+           _ kernel: some Q8BinaryElementwise) throws(Status) {
     if broadcast.count == 0 { return }
     let a = try nonNull(a), b = try nonNull(b), output = try nonNull(output)
     switch type {
@@ -117,10 +92,10 @@ extension BinaryOperands {
 
   private func run<T: QuantizedElement>(
     _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ output: UnsafeMutableRawPointer,
-    _ kernel: some BinaryRowKernel, _: T.Type
+    _ kernel: some Q8BinaryElementwise, _: T.Type
   ) {
     broadcast.forEachRow(a, b, output, as: T.self) { x, xs, y, ys, out, count in
-      kernel.row(count: count, a: x, aStride: xs, b: y, bStride: ys, output: out)
+      q8BinaryRow(count: count, a: x, aStride: xs, b: y, bStride: ys, output: out, parameters: kernel)
     }
   }
 }
