@@ -29,24 +29,19 @@ final class Convolution2D: @unchecked Sendable {
   var outputChannels: Int { groups * groupOutputChannels }
 
   init(
-    inputType: DType, weightType: DType, window: Window2D,
-    groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
-    inputScale: Float, inputZeroPoint: Int32,
-    weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
-    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization, allowDepthwise: Bool = true
+    window: Window2D, groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
+    arguments: GEMMArguments, allowDepthwise: Bool = true
   ) throws(Status) {
     let gemm = try GroupedGEMMWeights(
-      inputType: inputType, weightType: weightType, groups: groups, groupInputChannels: groupInputChannels,
-      groupOutputChannels: groupOutputChannels, taps: window.taps, inputScale: inputScale,
-      inputZeroPoint: inputZeroPoint, weights: weights, weightScales: weightScales,
-      weightZeroPoints: weightZeroPoints, bias: bias, outputScale: outputScale)
-    self.inputType = inputType
+      arguments, groups: groups, groupInputChannels: groupInputChannels,
+      groupOutputChannels: groupOutputChannels, taps: window.taps)
+    inputType = arguments.inputType
     self.window = window
     self.groups = groups
     self.groupInputChannels = groupInputChannels
     self.groupOutputChannels = groupOutputChannels
-    self.inputZeroPoint = inputZeroPoint
-    quantization = output
+    inputZeroPoint = arguments.inputZeroPoint
+    quantization = arguments.output
     depthwise = allowDepthwise && groupInputChannels == 1
     let allTaps = Array(0..<window.taps)
 
@@ -261,20 +256,14 @@ public func qnnps_convolution2d_nhwc_create(
   _ outputScale: Float, _ outputZeroPoint: Int32, _ outputMin: Int32, _ outputMax: Int32,
   _ opOut: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-  abiCall { () throws(Status) in
-    let opOut = try nonNull(opOut)
-    let inputType = try DType(code: inputDtype)
-    let op = try Convolution2D(
-      inputType: inputType, weightType: DType(code: weightDtype),
-      window: Window2D(kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
-                       dilation: (dilationHeight, dilationWidth),
-                       padding: (padTop, padLeft, padBottom, padRight)),
-      groups: groups, groupInputChannels: groupInputChannels, groupOutputChannels: groupOutputChannels,
-      inputScale: inputScale, inputZeroPoint: inputZeroPoint,
-      weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
-      bias: bias, outputScale: outputScale,
-      output: inputType.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax))
-    publish(op, opOut)
+  createGEMMOperator(
+    opOut, inputDtype, weightDtype, kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
+    dilation: (dilationHeight, dilationWidth), padding: (padTop, padLeft, padBottom, padRight),
+    inputScale, inputZeroPoint, weights, weightScales, weightZeroPoints, bias,
+    outputScale, outputZeroPoint, outputMin, outputMax
+  ) { (window, arguments) throws(Status) in
+    try Convolution2D(window: window, groups: groups, groupInputChannels: groupInputChannels,
+                      groupOutputChannels: groupOutputChannels, arguments: arguments)
   }
 }
 

@@ -68,26 +68,21 @@ final class Deconvolution2D: @unchecked Sendable {
   var outputChannels: Int { groups * groupOutputChannels }
 
   init(
-    inputType: DType, weightType: DType, window: TransposedWindow2D,
-    groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
-    inputScale: Float, inputZeroPoint: Int32,
-    weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
-    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization
+    window: TransposedWindow2D, groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
+    arguments: GEMMArguments
   ) throws(Status) {
     let w = window.window
     _ = try checkedProduct(w.strideHeight, w.strideWidth, MemoryLayout<Subkernel>.stride)
     let gemm = try GroupedGEMMWeights(
-      inputType: inputType, weightType: weightType, groups: groups, groupInputChannels: groupInputChannels,
-      groupOutputChannels: groupOutputChannels, taps: w.taps, inputScale: inputScale,
-      inputZeroPoint: inputZeroPoint, weights: weights, weightScales: weightScales,
-      weightZeroPoints: weightZeroPoints, bias: bias, outputScale: outputScale)
-    self.inputType = inputType
+      arguments, groups: groups, groupInputChannels: groupInputChannels,
+      groupOutputChannels: groupOutputChannels, taps: w.taps)
+    inputType = arguments.inputType
     self.window = window
     self.groups = groups
     self.groupInputChannels = groupInputChannels
     self.groupOutputChannels = groupOutputChannels
-    self.inputZeroPoint = inputZeroPoint
-    quantization = output
+    inputZeroPoint = arguments.inputZeroPoint
+    quantization = arguments.output
     paddedChannels = gemm.paddedChannels
     blocksPerGroup = gemm.blocksPerGroup
     var subkernels: [Subkernel] = []
@@ -181,21 +176,17 @@ public func qnnps_deconvolution2d_nhwc_create(
   _ outputScale: Float, _ outputZeroPoint: Int32, _ outputMin: Int32, _ outputMax: Int32,
   _ opOut: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-  abiCall { () throws(Status) in
-    let opOut = try nonNull(opOut)
-    let inputType = try DType(code: inputDtype)
-    let window = try Window2D(kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
-                              dilation: (dilationHeight, dilationWidth),
-                              padding: (padTop, padLeft, padBottom, padRight))
-    let op = try Deconvolution2D(
-      inputType: inputType, weightType: DType(code: weightDtype),
+  // The output padding is checked after the pointers (either fails as an invalid parameter).
+  createGEMMOperator(
+    opOut, inputDtype, weightDtype, kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
+    dilation: (dilationHeight, dilationWidth), padding: (padTop, padLeft, padBottom, padRight),
+    inputScale, inputZeroPoint, weights, weightScales, weightZeroPoints, bias,
+    outputScale, outputZeroPoint, outputMin, outputMax
+  ) { (window, arguments) throws(Status) in
+    try Deconvolution2D(
       window: TransposedWindow2D(window: window, outputPadding: (outputPaddingHeight, outputPaddingWidth)),
       groups: groups, groupInputChannels: groupInputChannels, groupOutputChannels: groupOutputChannels,
-      inputScale: inputScale, inputZeroPoint: inputZeroPoint,
-      weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
-      bias: bias, outputScale: outputScale,
-      output: inputType.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax))
-    publish(op, opOut)
+      arguments: arguments)
   }
 }
 

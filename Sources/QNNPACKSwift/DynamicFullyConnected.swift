@@ -19,12 +19,12 @@ public func qnnps_dynamic_fully_connected_create(
   abiCall { () throws(Status) in
     let opOut = try nonNull(opOut)
     let op = try Convolution2D(
-      inputType: .uint8, weightType: DType(code: weightDtype),
       window: Window2D(kernel: (1, 1), stride: (1, 1), dilation: (1, 1), padding: (0, 0, 0, 0)),
       groups: 1, groupInputChannels: inputChannels, groupOutputChannels: outputChannels,
-      inputScale: 1, inputZeroPoint: 0,
-      weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
-      bias: nil, outputScale: 1, output: DType.uint8.output(zeroPoint: 0, min: 0, max: 255),
+      arguments: GEMMArguments(
+        inputType: .uint8, weightType: DType(code: weightDtype), inputScale: 1, inputZeroPoint: 0,
+        weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
+        bias: nil, outputScale: 1, output: DType.uint8.output(zeroPoint: 0, min: 0, max: 255)),
       allowDepthwise: false)
     publish(DynamicFullyConnected(op), opOut)
   }

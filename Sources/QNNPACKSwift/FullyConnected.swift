@@ -15,16 +15,13 @@ public func qnnps_fully_connected_create(
   _ outputScale: Float, _ outputZeroPoint: Int32, _ outputMin: Int32, _ outputMax: Int32,
   _ opOut: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-  abiCall { () throws(Status) in
-    let opOut = try nonNull(opOut)
-    var conv: OpaquePointer?
-    let status = qnnps_convolution2d_nhwc_create(
-      inputDtype, weightDtype, 1, inputChannels, outputChannels, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0,
-      inputScale, inputZeroPoint, weights, weightScales, weightZeroPoints, bias,
-      outputScale, outputZeroPoint, outputMin, outputMax, &conv)
-    guard status == Status.success.rawValue, let conv else { throw Status(rawValue: status) ?? .invalidParameter }
-    let gemm = Unmanaged<Convolution2D>.fromOpaque(UnsafeRawPointer(conv)).takeRetainedValue()
-    publish(FullyConnected(gemm), opOut)
+  createGEMMOperator(
+    opOut, inputDtype, weightDtype, kernel: (1, 1), stride: (1, 1), dilation: (1, 1), padding: (0, 0, 0, 0),
+    inputScale, inputZeroPoint, weights, weightScales, weightZeroPoints, bias,
+    outputScale, outputZeroPoint, outputMin, outputMax
+  ) { (window, arguments) throws(Status) in
+    FullyConnected(try Convolution2D(window: window, groups: 1, groupInputChannels: inputChannels,
+                                     groupOutputChannels: outputChannels, arguments: arguments))
   }
 }
 

@@ -1,6 +1,45 @@
 import QNNPACKAVX2
 import QNNPACKKernels
 
+/// The quantization arguments of every GEMM operator's create: weights (OHWI per group), their
+/// per-channel qparams, an optional int32 bias, the input and output qparams. The pointers are
+/// the caller's and valid only during the create.
+struct GEMMArguments {
+  let inputType, weightType: DType
+  let inputScale: Float
+  let inputZeroPoint: Int32
+  let weights: UnsafeRawPointer
+  let weightScales: UnsafePointer<Float>
+  let weightZeroPoints: UnsafePointer<Int32>
+  let bias: UnsafePointer<Int32>?
+  let outputScale: Float
+  let output: OutputQuantization
+}
+
+/// The C ABI create of a GEMM operator: decodes and checks the arguments all of them share, in
+/// the ABI's order (dtypes, window, pointers, output clamp), then stores `make`'s operator in
+/// `opOut`.
+func createGEMMOperator(
+  _ opOut: UnsafeMutablePointer<OpaquePointer?>?, _ inputDtype: Int32, _ weightDtype: Int32,
+  kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int), padding: (Int, Int, Int, Int),
+  _ inputScale: Float, _ inputZeroPoint: Int32, _ weights: UnsafeRawPointer?,
+  _ weightScales: UnsafePointer<Float>?, _ weightZeroPoints: UnsafePointer<Int32>?, _ bias: UnsafePointer<Int32>?,
+  _ outputScale: Float, _ outputZeroPoint: Int32, _ outputMin: Int32, _ outputMax: Int32,
+  make: (Window2D, GEMMArguments) throws(Status) -> AnyObject
+) -> Int32 {
+  abiCall { () throws(Status) in
+    let opOut = try nonNull(opOut)
+    let inputType = try DType(code: inputDtype), weightType = try DType(code: weightDtype)
+    let window = try Window2D(kernel: kernel, stride: stride, dilation: dilation, padding: padding)
+    let arguments = try GEMMArguments(
+      inputType: inputType, weightType: weightType, inputScale: inputScale, inputZeroPoint: inputZeroPoint,
+      weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
+      bias: bias, outputScale: outputScale,
+      output: inputType.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax))
+    publish(try make(window, arguments), opOut)
+  }
+}
+
 /// The weights of a grouped GEMM operator while it is created: rows `g·goc + oc`, each
 /// `taps × gic` steps (tap-major, OHWI), validated, with their requantization multipliers.
 /// Convolutions have one row per output channel; a locally connected layer's groups are its
@@ -17,30 +56,29 @@ struct GroupedGEMMWeights {
   private let biases: UnsafePointer<Int32>?
   private let qparamChannels: Int
 
-  init(inputType: DType, weightType: DType, groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
-       taps: Int, qparamChannels: Int? = nil, inputScale: Float, inputZeroPoint: Int32, weights: UnsafeRawPointer,
-       weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>, bias: UnsafePointer<Int32>?,
-       outputScale: Float) throws(Status) {
-    try require(inputType == .uint8 || weightType == .int8)  // int8 activations take int8 weights
+  init(_ arguments: GEMMArguments, groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
+       taps: Int, qparamChannels: Int? = nil) throws(Status) {
+    let a = arguments
+    try require(a.inputType == .uint8 || a.weightType == .int8)  // int8 activations take int8 weights
     try require(groups >= 1 && groupInputChannels >= 1 && groupOutputChannels >= 1 && taps >= 1)
-    try inputType.checkZeroPoint(inputZeroPoint)
+    try a.inputType.checkZeroPoint(a.inputZeroPoint)
     let rows = try checkedProduct(groups, groupOutputChannels)
     _ = try checkedProduct(rows, taps, groupInputChannels, 4)
     _ = try checkedProduct(groups, groupInputChannels, 2)
     let qparamChannels = qparamChannels ?? rows
     multipliers = try requantizationMultipliers(
-      channels: qparamChannels, weightType: weightType, inputScale: inputScale, weightScales: weightScales,
-      weightZeroPoints: weightZeroPoints, outputScale: outputScale)
+      channels: qparamChannels, weightType: a.weightType, inputScale: a.inputScale, weightScales: a.weightScales,
+      weightZeroPoints: a.weightZeroPoints, outputScale: a.outputScale)
     self.groups = groups
     self.groupInputChannels = groupInputChannels
     self.groupOutputChannels = groupOutputChannels
     self.taps = taps
     paddedChannels = (groupInputChannels + 1) & ~1
     blocksPerGroup = (groupOutputChannels + 15) / 16
-    raw = weights.assumingMemoryBound(to: UInt8.self)
-    signedWeights = weightType == .int8
-    zeroPoints = weightZeroPoints
-    biases = bias
+    raw = a.weights.assumingMemoryBound(to: UInt8.self)
+    signedWeights = a.weightType == .int8
+    zeroPoints = a.weightZeroPoints
+    biases = a.bias
     self.qparamChannels = qparamChannels
   }
 

@@ -15,26 +15,21 @@ final class LocallyConnected2D: @unchecked Sendable {
   let paddedChannels: Int
 
   init(
-    inputType: DType, weightType: DType, window: Window2D, outputSize: (Int, Int),
-    inputChannels: Int, outputChannels: Int, inputScale: Float, inputZeroPoint: Int32,
-    weights: UnsafeRawPointer, weightScales: UnsafePointer<Float>, weightZeroPoints: UnsafePointer<Int32>,
-    bias: UnsafePointer<Int32>?, outputScale: Float, output: OutputQuantization
+    window: Window2D, outputSize: (Int, Int), inputChannels: Int, outputChannels: Int, arguments: GEMMArguments
   ) throws(Status) {
     try require(outputSize.0 >= 1 && outputSize.1 >= 1)
     // The output pixels are the groups of a grouped GEMM, each with the whole input as its
     // input channels; the qparams are per output channel, shared by the pixels.
     let gemm = try GroupedGEMMWeights(
-      inputType: inputType, weightType: weightType, groups: checkedProduct(outputSize.0, outputSize.1),
-      groupInputChannels: inputChannels, groupOutputChannels: outputChannels, taps: window.taps,
-      qparamChannels: outputChannels, inputScale: inputScale, inputZeroPoint: inputZeroPoint, weights: weights,
-      weightScales: weightScales, weightZeroPoints: weightZeroPoints, bias: bias, outputScale: outputScale)
-    self.inputType = inputType
+      arguments, groups: checkedProduct(outputSize.0, outputSize.1), groupInputChannels: inputChannels,
+      groupOutputChannels: outputChannels, taps: window.taps, qparamChannels: outputChannels)
+    inputType = arguments.inputType
     self.window = window
     (outputHeight, outputWidth) = outputSize
     self.inputChannels = inputChannels
     self.outputChannels = outputChannels
-    self.inputZeroPoint = inputZeroPoint
-    quantization = output
+    inputZeroPoint = arguments.inputZeroPoint
+    quantization = arguments.output
     paddedChannels = gemm.paddedChannels
     blocks = try gemm.pack(taps: Array(0..<window.taps))
   }
@@ -97,19 +92,14 @@ public func qnnps_locally_connected2d_nhwc_create(
   _ outputScale: Float, _ outputZeroPoint: Int32, _ outputMin: Int32, _ outputMax: Int32,
   _ opOut: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-  abiCall { () throws(Status) in
-    let opOut = try nonNull(opOut)
-    let inputType = try DType(code: inputDtype)
-    let op = try LocallyConnected2D(
-      inputType: inputType, weightType: DType(code: weightDtype),
-      window: Window2D(kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
-                       dilation: (dilationHeight, dilationWidth), padding: (padTop, padLeft, padBottom, padRight)),
-      outputSize: (outputHeight, outputWidth), inputChannels: inputChannels, outputChannels: outputChannels,
-      inputScale: inputScale, inputZeroPoint: inputZeroPoint,
-      weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
-      bias: bias, outputScale: outputScale,
-      output: inputType.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax))
-    publish(op, opOut)
+  createGEMMOperator(
+    opOut, inputDtype, weightDtype, kernel: (kernelHeight, kernelWidth), stride: (strideHeight, strideWidth),
+    dilation: (dilationHeight, dilationWidth), padding: (padTop, padLeft, padBottom, padRight),
+    inputScale, inputZeroPoint, weights, weightScales, weightZeroPoints, bias,
+    outputScale, outputZeroPoint, outputMin, outputMax
+  ) { (window, arguments) throws(Status) in
+    try LocallyConnected2D(window: window, outputSize: (outputHeight, outputWidth), inputChannels: inputChannels,
+                           outputChannels: outputChannels, arguments: arguments)
   }
 }
 
