@@ -390,3 +390,36 @@ def call_binary(function, changes):
     kw.update(changes)
     kw = {k: v for k, v in kw.items() if v is not ...}
     return function(a, b, **kw, out=out)
+
+
+def rand_shape_or_long(rng, p_long=0.08):
+    """`rand_shape(rng)` (rank 0-4), or with probability p_long one axis of 1000-4999."""
+    shape = rand_shape(rng)
+    if rng.random() < p_long:
+        shape = (int(rng.integers(1000, 5000)),)
+    return shape
+
+
+# ---- error tests of operators with one quantized input and output --------------------------
+def bad_input_output_qparams(x):
+    """pytest.params for every bad input / output scale and zero point of an operator whose
+    valid uint8 input is x (zero points also for its int8 view)."""
+    c = []
+    for name in ("input_scale", "output_scale"):
+        c += bad_scale_params(name)
+    for name in ("input_zero_point", "output_zero_point"):
+        c += bad_zero_point_params(name, U8)
+        c += bad_zero_point_params(name, I8, x=x.view(np.int8), input_zero_point=0,
+                                   output_zero_point=0)
+    return c
+
+
+def call_unary(function, changes, x, **defaults):
+    """`function(x, **kw)` with `changes` replacing x or keyword arguments of `defaults`; a
+    keyword given as `...` is left out."""
+    changes = dict(changes)
+    x = changes.pop("x", x)
+    kw = dict(defaults)
+    kw.update(changes)
+    kw = {k: v for k, v in kw.items() if v is not ...}
+    return function(x, **kw)

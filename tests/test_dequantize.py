@@ -8,11 +8,10 @@ import pytest
 
 import qnnpack_swift as qs
 from _support import (I8, U8, Case, assert_same, assert_unchanged, log_uniform, non_contiguous,
-                      pick, rand_q, rand_zero_point, ref, snapshot)
+                      pick, rand_q, rand_shape_or_long, rand_zero_point, ref, snapshot)
 
 TAG = 109
 N_CASES = 110
-DIMS = [1, 2, 3, 5, 7, 16, 17, 33]
 
 
 class DequantizeCase(Case):
@@ -22,11 +21,8 @@ class DequantizeCase(Case):
 def build_case(seed):
     rng = np.random.default_rng([TAG, seed])
     dtype = pick(rng, [U8, I8])
-    rank = int(rng.integers(0, 5))
-    shape = tuple(int(pick(rng, DIMS)) for _ in range(rank))
-    if rng.random() < 0.08:
-        shape = (int(rng.integers(1000, 5000)),)
-        rank = 1
+    shape = rand_shape_or_long(rng)
+    rank = len(shape)
     q = rand_q(rng, shape, dtype)
     scale = float(log_uniform(rng, 1e-4, 10))
     zp = rand_zero_point(rng, dtype)

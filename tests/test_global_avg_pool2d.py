@@ -10,7 +10,7 @@ import pytest
 import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (DT_X, I8, OUT_MM, U8, X_NAME, Case, assert_same, assert_unchanged,
-                      bad_scale_params, bad_zero_point_params, bounds, channels, clustered_q,
+                      bad_input_output_qparams, bounds, call_unary, channels, clustered_q,
                       first_informative, informative, log_uniform, non_contiguous, pick, rand_clamp,
                       rand_zero_point, ref, snapshot)
 
@@ -169,24 +169,14 @@ def _bad_cases():
         P(dict(out=np.empty((2, 3), np.int8)), TypeError, r"\bout\b", id="out-dtype"),
         P(dict(out=np.empty((2, 1, 1, 3), np.uint8)), ValueError, r"\bout\b", id="out-shape"),
     ]
-    for name in ("input_scale", "output_scale"):
-        c += bad_scale_params(name)
-    for name in ("input_zero_point", "output_zero_point"):
-        c += bad_zero_point_params(name, U8)
-        c += bad_zero_point_params(name, I8, x=_X.view(np.int8), input_zero_point=0,
-                                   output_zero_point=0)
-    return c
+    return c + bad_input_output_qparams(_X)
 
 
 @pytest.mark.parametrize("changes, exc, match", _bad_cases())
 def test_global_avg_pool2d_rejects(changes, exc, match):
-    changes = dict(changes)
-    x = changes.pop("x", _X)
-    kw = dict(input_scale=0.5, input_zero_point=10, output_scale=0.5, output_zero_point=10)
-    kw.update(changes)
-    kw = {k: v for k, v in kw.items() if v is not ...}
     with pytest.raises(exc, match=match):
-        qs.global_avg_pool2d(x, **kw)
+        call_unary(qs.global_avg_pool2d, changes, _X, input_scale=0.5, input_zero_point=10,
+                   output_scale=0.5, output_zero_point=10)
 
 
 def test_global_avg_pool2d_base_error_call_is_valid():

@@ -10,9 +10,9 @@ import pytest
 
 import qnnpack_swift as qs
 from _support import (DT_X, I8, OUT_MM, POOL_KERNELS, U8, X_NAME, Case, assert_same,
-                      assert_unchanged, bounds, channels, clustered_q, every_window_sees_input,
-                      first_informative, hw_pair, informative, non_contiguous, pick, rand_clamp,
-                      rand_q, ref, snapshot)
+                      assert_unchanged, bounds, call_unary, channels, clustered_q,
+                      every_window_sees_input, first_informative, hw_pair, informative,
+                      non_contiguous, pick, rand_clamp, rand_q, ref, snapshot)
 
 TAG = 105
 N_CASES = 140
@@ -166,12 +166,8 @@ ZERO = r"(?i)\bx\b|input|channel|size|empty|zero|height|width|kernel"
                  id="out-shape"),
 ])
 def test_max_pool2d_rejects(changes, exc, match):
-    changes = dict(changes)
-    x = changes.pop("x", _X)
-    kw = dict(kernel_size=2, stride=None, padding=0, dilation=1)
-    kw.update(changes)
     with pytest.raises(exc, match=match):
-        qs.max_pool2d(x, **kw)
+        call_unary(qs.max_pool2d, changes, _X, kernel_size=2, stride=None, padding=0, dilation=1)
 
 
 def test_max_pool2d_base_error_call_is_valid():

@@ -11,11 +11,11 @@ import pytest
 import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (I8, U8, Case, assert_same, assert_unchanged, first_informative, informative,
-                      log_uniform, non_contiguous, pick, rand_zero_point, ref, snapshot)
+                      log_uniform, non_contiguous, pick, rand_shape_or_long, rand_zero_point, ref,
+                      snapshot)
 
 TAG = 108
 N_CASES = 140
-DIMS = [1, 2, 3, 5, 7, 16, 17, 33]
 
 
 class QuantizeCase(Case):
@@ -24,11 +24,8 @@ class QuantizeCase(Case):
 
 def _draw(rng, seed):
     dtype = pick(rng, [U8, I8])
-    rank = int(rng.integers(0, 5))
-    shape = tuple(int(pick(rng, DIMS)) for _ in range(rank))
-    if rng.random() < 0.08:
-        shape = (int(rng.integers(1000, 5000)),)
-        rank = 1
+    shape = rand_shape_or_long(rng)
+    rank = len(shape)
     x_dtype = pick(rng, [np.float32, np.float64], p=[0.7, 0.3])
     ties = rng.random() < 0.15
     scale = 2.0 ** -int(rng.integers(0, 10)) if ties else float(log_uniform(rng, 1e-4, 10))

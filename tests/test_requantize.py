@@ -10,11 +10,11 @@ import pytest
 import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (I8, U8, Case, assert_same, assert_unchanged, first_informative, informative,
-                      log_uniform, non_contiguous, pick, rand_q, rand_zero_point, ref, snapshot)
+                      log_uniform, non_contiguous, pick, rand_q, rand_shape_or_long,
+                      rand_zero_point, ref, snapshot)
 
 TAG = 110
 N_CASES = 120
-DIMS = [1, 2, 3, 5, 7, 16, 17, 33]
 
 
 class RequantizeCase(Case):
@@ -25,11 +25,8 @@ def _draw(rng, seed):
     dtype = pick(rng, [U8, I8])
     to = pick(rng, [None, U8, I8])
     out_dtype = dtype if to is None else to
-    rank = int(rng.integers(0, 5))
-    shape = tuple(int(pick(rng, DIMS)) for _ in range(rank))
-    if rng.random() < 0.08:
-        shape = (int(rng.integers(1000, 5000)),)
-        rank = 1
+    shape = rand_shape_or_long(rng)
+    rank = len(shape)
     q = rand_q(rng, shape, dtype)
     ties = rng.random() < 0.15
     if ties:
