@@ -21,10 +21,8 @@ public func qnnps_avg_pool2d_nhwc(
                                 outputMin: outputMin, outputMax: outputMax, maxCount: window.taps)
     let size = try window.outputSize(height: inputHeight, width: inputWidth)
     if batch == 0 { return }
-    _ = try checkedProduct(batch, inputHeight, inputWidth, channels)
-    _ = try checkedProduct(batch, size.height, size.width, channels)
-    let geometry = PoolGeometry(window: window, batch: batch, height: inputHeight, width: inputWidth,
-                                channels: channels, outputSize: size)
+    let geometry = try PoolGeometry(window: window, batch: batch, height: inputHeight, width: inputWidth,
+                                    channels: channels, outputSize: size)
     let fixedDivisor = countIncludePad != 0 ? window.taps : nil
     let input = try nonNull(input), output = try nonNull(output)
     switch (type, average.needsInt64) {

@@ -19,10 +19,8 @@ public func qnnps_max_pool2d_nhwc(
     _ = try type.output(zeroPoint: type.qmin, min: outputMin, max: outputMax)
     let size = try window.outputSize(height: inputHeight, width: inputWidth)
     if batch == 0 { return }
-    _ = try checkedProduct(batch, inputHeight, inputWidth, channels)
-    _ = try checkedProduct(batch, size.height, size.width, channels)
-    let geometry = PoolGeometry(window: window, batch: batch, height: inputHeight, width: inputWidth,
-                                channels: channels, outputSize: size)
+    let geometry = try PoolGeometry(window: window, batch: batch, height: inputHeight, width: inputWidth,
+                                    channels: channels, outputSize: size)
     switch type {
     case .uint8: maxPool(geometry, try nonNull(input), try nonNull(output), UInt8(outputMin), UInt8(outputMax))
     case .int8: maxPool(geometry, try nonNull(input), try nonNull(output), Int8(outputMin), Int8(outputMax))
@@ -48,6 +46,16 @@ struct PoolGeometry {
   let window: Window2D
   let batch, height, width, channels: Int
   let outputSize: (height: Int, width: Int)
+
+  /// Fails where the input or the output has more elements than memory can hold.
+  init(window: Window2D, batch: Int, height: Int, width: Int, channels: Int,
+       outputSize: (height: Int, width: Int)) throws(Status) {
+    _ = try checkedProduct(batch, height, width, channels)
+    _ = try checkedProduct(batch, outputSize.height, outputSize.width, channels)
+    self.window = window
+    (self.batch, self.height, self.width, self.channels) = (batch, height, width, channels)
+    self.outputSize = outputSize
+  }
 
   /// Calls `body(outputPixel, rows, count)` with the input rows inside the window, threads
   /// splitting the output rows.
