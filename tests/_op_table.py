@@ -127,11 +127,18 @@ class Call:
         return f"{text}  [threads={self.threads}, family={self.family}; expect {expect}]"
 
 
+def invoke(target, kwargs, run):
+    """`qs.<target>(**kwargs)`, and for a prepacked class its `__call__(**run)`."""
+    import qnnpack_swift as qs  # noqa: PLC0415  (the worker process imports it here)
+    made = getattr(qs, target)(**kwargs)
+    return made if run is None else made(**run)
+
+
 def execute(call):
     """Runs `call` on qnnpack_swift (in the worker process). Returns (result, error,
     returned_out, modified): the result (or the exception raised), whether the result is
     the `out=` array, and the names of inputs whose contents changed."""
-    import qnnpack_swift as qs  # noqa: PLC0415  (the worker imports the module it tests)
+    import qnnpack_swift as qs  # noqa: PLC0415
     qs.set_num_threads(call.threads)
     if call.family is not None:
         qs.set_kernel_family(call.family)
@@ -140,8 +147,7 @@ def execute(call):
     inputs = {k: (v, np.array(v, copy=True)) for k, v in every.items()
               if isinstance(v, np.ndarray) and k != "out"}
     try:
-        made = getattr(qs, call.target)(**kwargs)
-        result = made if run is None else made(**run)
+        result = invoke(call.target, kwargs, run)
     except Exception as error:  # noqa: BLE001  (the parent checks the kind)
         return None, error, False, []
     out = every.get("out")
@@ -386,7 +392,8 @@ def weighted_qparams(d, xd, wd, c_out, k, kwargs):
         if d.flag(0.1):
             bias[0] = d.choice([np.inf, -np.inf, 1e30])
     clamp, clamp_error = clamp_bounds(d, xd)
-    bias_error = ValueError if bias is not None and bias.dtype.kind == "f" and np.any(denominator == 0) else None
+    float_bias = bias is not None and bias.dtype.kind == "f"
+    bias_error = ValueError if float_bias and not np.all((denominator > 0) & np.isfinite(denominator)) else None
     kwargs.update(bias=None if bias is None else Arr(bias))
     return dict(input_scale=in_s, input_zero_point=zero_point(d, xd), weight_scale=w_s_arg,
                 weight_zero_point=w_zp_arg, output_scale=out_s, output_zero_point=zero_point(d, xd),
@@ -567,7 +574,9 @@ def add_corruptions(call):
 
 
 def any_shape(d):
-    return tuple(0 if d.flag(0.05) else d.int(1, 6) for _ in range(d.int(0, 4)))
+    """Rank 0 to 4; the first axis a batch size, the others 1 to 6 (rarely 0)."""
+    rank = d.int(0, 4)
+    return tuple(d.batch_size() if i == 0 else 0 if d.flag(0.05) else d.int(1, 6) for i in range(rank))
 
 
 def gen_clamp(d):
@@ -763,7 +772,18 @@ OPS = [
 ]
 
 
-# ---- drawing a fuzz call ---------------------------------------------------------------------
+# ---- drawing calls ---------------------------------------------------------------------------
+
+def valid_calls(row, count, batch=(0, 3)):
+    """The first `count` valid calls of `row` over seeds 0, 1, ... (batch sizes in `batch`)."""
+    calls, seed = [], 0
+    while len(calls) < count:
+        call = row.gen(RngDraw(seed, batch))
+        seed += 1
+        if call.expect is None:
+            calls.append(call)
+    return calls
+
 
 def out_variant(d, call, expected):
     """Maybe an `out=` for a valid call: right, or wrong in one way (with its error)."""

@@ -220,8 +220,8 @@ def quantize_bias(bias, input_scale, weight_scales, channels):
         denominator = (np.float32(input_scale) * weight_scales).astype(FLOAT32)
         if np.isnan(b32).any():
             raise ValueError("bias must not contain NaN")
-        if not np.all(denominator > 0):
-            raise ValueError("input_scale * weight_scale underflows float32; "
+        if not np.all((denominator > 0) & np.isfinite(denominator)):
+            raise ValueError("input_scale * weight_scale underflows or overflows float32; "
                              "cannot quantize a float bias")
         q = np.rint(b32 / denominator).astype(np.float64)
     return np.clip(q, _INT32_MIN, _INT32_MAX).astype(INT32)
