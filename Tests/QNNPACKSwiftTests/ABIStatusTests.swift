@@ -92,6 +92,10 @@ let abiScales = leaked([Float](repeating: 0.01, count: 64))
 let abiZeroPoints = leaked([Int32](repeating: 1, count: 64))
 let abiNaNScales = leaked([Float(0.01), .nan, 0.01])
 let abiBadZeroPoints = leaked([Int32(1), 256, 1])
+/// Shapes and strides of the [3, 4] add: valid, then bad ones.
+let abiAdd = (shape: leaked([3, 4]), aStrides: leaked([4, 1]), bStrides: leaked([0, 1]),
+              negativeSize: leaked([3, -1]), negativeStride: leaked([-4, 1]), empty: leaked([0, 4]),
+              overflowing: leaked([Int.max, 2]))
 
 struct PoolArgs {
   var dtype: Int32 = 0, batch = 1, height = 4, width = 4, channels = 2
@@ -280,8 +284,8 @@ final class ABIStatusTests: XCTestCase {
   func testAdd() {
     struct AddArgs {
       var dtype: Int32 = 1, ndim = 2
-      var shape: UnsafePointer<Int>? = leaked([3, 4]), aStrides: UnsafePointer<Int>? = leaked([4, 1])
-      var bStrides: UnsafePointer<Int>? = leaked([0, 1])
+      var shape: UnsafePointer<Int>? = abiAdd.shape, aStrides: UnsafePointer<Int>? = abiAdd.aStrides
+      var bStrides: UnsafePointer<Int>? = abiAdd.bStrides
       var a: UnsafeRawPointer? = abiBytes, b: UnsafeRawPointer? = abiBytes
       var aScale: Float = 0.5, aZeroPoint: Int32 = -3, bScale: Float = 0.25, bZeroPoint: Int32 = 9
       var outputScale: Float = 0.75, outputZeroPoint: Int32 = 1, outputMin: Int32 = -128, outputMax: Int32 = 127
@@ -293,11 +297,11 @@ final class ABIStatusTests: XCTestCase {
       + [-1, 0, 9].map { n in BadArgument<AddArgs>(name: "ndim = \(n)", change: { $0.ndim = n }, status: .invalidParameter) }
       + [nullArgument("shape", \.shape), nullArgument("a_strides", \.aStrides), nullArgument("b_strides", \.bStrides),
          nullArgument("a", \.a), nullArgument("b", \.b), nullArgument("output", \.output),
-         BadArgument(name: "a negative size", change: { $0.shape = leaked([3, -1]) }, status: .invalidParameter),
-         BadArgument(name: "a negative stride", change: { $0.aStrides = leaked([-4, 1]) }, status: .invalidParameter),
+         BadArgument(name: "a negative size", change: { $0.shape = abiAdd.negativeSize }, status: .invalidParameter),
+         BadArgument(name: "a negative stride", change: { $0.aStrides = abiAdd.negativeStride }, status: .invalidParameter),
          BadArgument(name: "an empty shape with NULL buffers",
-                     change: { $0.shape = leaked([0, 4]); $0.a = nil; $0.b = nil; $0.output = nil }, status: .success),
-         BadArgument(name: "sizes whose product overflows", change: { $0.shape = leaked([Int.max, 2]) }, status: .outOfMemory),
+                     change: { $0.shape = abiAdd.empty; $0.a = nil; $0.b = nil; $0.output = nil }, status: .success),
+         BadArgument(name: "sizes whose product overflows", change: { $0.shape = abiAdd.overflowing }, status: .outOfMemory),
          multiplierArgument(\.aScale, \.outputScale), multiplierArgument(\.bScale, \.outputScale)]
       + scaleArguments("a_scale", \.aScale) + scaleArguments("b_scale", \.bScale) + scaleArguments("output_scale", \.outputScale)
       + rangeArguments("a_zero_point", \.aZeroPoint, .int8) + rangeArguments("b_zero_point", \.bZeroPoint, .int8)
