@@ -13,6 +13,7 @@ test_leaks.py runs the same loops scaled down. Writes benchmarks/results/leak_ch
     python3 benchmarks/leak_check.py [--scale 1.0] [--only Conv2d,clamp]
 """
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -25,18 +26,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 import qnnpack_swift as qs  # noqa: E402
 from _memory import heap, rss  # noqa: E402
-from _op_table import OPS, RngDraw, fuzz_call, invoke, valid_calls  # noqa: E402
+from _op_table import OPS, fuzz_calls, prepared, run_prepared, valid_calls  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results", "leak_check.json")
 MIB = 1 << 20
-
-
-def run_all(made):
-    for target, kwargs, run in made:
-        try:
-            invoke(target, kwargs, run)
-        except (TypeError, ValueError):
-            pass
 
 
 def track(name, step, loops):
@@ -61,30 +54,27 @@ def track(name, step, loops):
     return row
 
 
+def one_at_a_time(calls):
+    """A step running the next of the prepared `calls`, round robin."""
+    order = itertools.cycle(calls)
+    return lambda: run_prepared([next(order)])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every loop count")
     parser.add_argument("--only", default="", help="comma-separated operator names")
     args = parser.parse_args()
     wanted = args.only.split(",") if args.only else None
-    families = qs.cpu_features()["supported_kernel_families"]
     print(f"{'loop':<36}{'count':>10}{'RSS0 MiB':>10}{'RSS MiB':>10}{'rise MiB':>10}{'heap KiB':>10}{'us/loop':>9}")
     rows = []
     for row in OPS:
         if wanted and row.name not in wanted:
             continue
+        loops = int(100_000 * args.scale)
         if row.prepacked:  # one loop = create, run and free one operator
-            made = [(c.target, *c.values(library=True)) for c in valid_calls(row, 10)]
-            cycle = iter(range(1 << 62))
-            rows.append(track(f"{row.name} create/run/free", lambda m=made, c=cycle: run_all([m[next(c) % len(m)]]),
-                              int(100_000 * args.scale)))
-        made = []
-        for seed in range(100):
-            call, _ = fuzz_call(row, RngDraw(seed), families)
-            made.append((call.target, *call.values(library=True)))
-        cycle = iter(range(1 << 62))
-        rows.append(track(f"{row.name} calls (errors too)", lambda m=made, c=cycle: run_all([m[next(c) % len(m)]]),
-                          int(100_000 * args.scale)))
+            rows.append(track(f"{row.name} create/run/free", one_at_a_time(prepared(valid_calls(row, 10))), loops))
+        rows.append(track(f"{row.name} calls (errors too)", one_at_a_time(prepared(fuzz_calls(row, 100))), loops))
     if not wanted or "clamp" in wanted:
         x = np.arange(64, dtype=np.uint8)
         out = np.empty_like(x)

@@ -774,6 +774,20 @@ OPS = [
 
 # ---- drawing calls ---------------------------------------------------------------------------
 
+def prepared(calls):
+    """(target, kwargs, run) of each call, its arrays made as the library gets them."""
+    return [(c.target, *c.values(library=True)) for c in calls]
+
+
+def run_prepared(calls):
+    """Runs prepared calls, passing over the TypeError / ValueError some must raise."""
+    for target, kwargs, run in calls:
+        try:
+            invoke(target, kwargs, run)
+        except (TypeError, ValueError):
+            pass
+
+
 def valid_calls(row, count, batch=(0, 3)):
     """The first `count` valid calls of `row` over seeds 0, 1, ... (batch sizes in `batch`)."""
     calls, seed = [], 0
@@ -805,6 +819,13 @@ def out_variant(d, call, expected):
         error = None
     call.out_kwargs["out"] = out
     call.expect = error
+
+
+def fuzz_calls(row, count):
+    """`fuzz_call`s of `row` over seeds 0 ... count-1 (valid, with out= or raising)."""
+    import qnnpack_swift as qs  # noqa: PLC0415
+    families = qs.cpu_features()["supported_kernel_families"]
+    return [fuzz_call(row, RngDraw(seed), families)[0] for seed in range(count)]
 
 
 def fuzz_call(row, d, families):

@@ -10,41 +10,23 @@ import pytest
 
 import qnnpack_swift as qs
 from _memory import growth
-from _op_table import OPS, RngDraw, fuzz_call, invoke, valid_calls
+from _op_table import OPS, fuzz_calls, prepared, run_prepared, valid_calls
 
 RSS_LIMIT = 2 << 20   # bytes of resident memory a loop may gain after warm-up
 HEAP_LIMIT = 64 << 10  # bytes of malloc'd memory
 
 
-def calls_of(row, count):
-    """`count` drawn calls of `row` (valid, with out=, or raising), arrays made once."""
-    families = qs.cpu_features()["supported_kernel_families"]
-    made = []
-    for seed in range(count):
-        call, _ = fuzz_call(row, RngDraw(seed), families)
-        made.append((call.target, *call.values(library=True)))
-    return made
-
-
-def run_all(made):
-    for target, kwargs, run in made:
-        try:
-            invoke(target, kwargs, run)
-        except (TypeError, ValueError):
-            pass
-
-
 @pytest.mark.parametrize("row", [r for r in OPS if r.prepacked], ids=lambda r: r.name)
 def test_prepacked_create_run_free_cycles(row):
-    made = [(c.target, *c.values(library=True)) for c in valid_calls(row, 4)]
-    grew = growth(lambda: run_all(made), cycles=1000, warmup=200)
+    calls = prepared(valid_calls(row, 4))
+    grew = growth(lambda: run_prepared(calls), cycles=500, warmup=200)
     assert grew[0] < RSS_LIMIT and grew[1] < HEAP_LIMIT, f"RSS +{grew[0]} B, heap +{grew[1]} B"
 
 
 @pytest.mark.parametrize("row", OPS, ids=lambda r: r.name)
 def test_repeated_calls_including_errors(row):
-    made = calls_of(row, 30)
-    grew = growth(lambda: run_all(made), cycles=150, warmup=100)
+    calls = prepared(fuzz_calls(row, 20))
+    grew = growth(lambda: run_prepared(calls), cycles=100, warmup=60)
     assert grew[0] < RSS_LIMIT and grew[1] < HEAP_LIMIT, f"RSS +{grew[0]} B, heap +{grew[1]} B"
 
 
@@ -65,7 +47,7 @@ def test_growth_sees_leaks():
         p = libc.malloc(4096)
         ctypes.memset(p, 1, 4096)
 
-    grew = growth(native_leak, cycles=1000, warmup=10)
+    grew = growth(native_leak, cycles=4000, warmup=10)  # 16 MiB
     assert grew[0] > RSS_LIMIT and grew[1] > HEAP_LIMIT
-    grew = growth(lambda: kept.append(bytearray(4096)), cycles=1000, warmup=10)
+    grew = growth(lambda: kept.append(bytearray(4096)), cycles=4000, warmup=10)
     assert grew[0] > RSS_LIMIT

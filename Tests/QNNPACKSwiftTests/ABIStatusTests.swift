@@ -176,9 +176,8 @@ struct ConvolutionArgs {
   var opOut = true
 
   /// `qnnps_convolution2d_nhwc_create`, or `qnnps_fully_connected_create` of K =
-  /// group_input_channels, C_out = group_output_channels when `fullyConnected`; the
-  /// operator is deleted again and the status returned. A failed create must not publish one.
-  func create(fullyConnected: Bool = false) -> Int32 {
+  /// group_input_channels, C_out = group_output_channels when `fullyConnected`.
+  func make(fullyConnected: Bool) -> (status: Int32, op: OpaquePointer?) {
     var op: OpaquePointer?
     let status = withUnsafeMutablePointer(to: &op) { out in
       let opOut = self.opOut ? out : nil
@@ -192,6 +191,12 @@ struct ConvolutionArgs {
           inputScale, inputZeroPoint, weights, weightScales, weightZeroPoints, bias, outputScale, outputZeroPoint,
           outputMin, outputMax, opOut)
     }
+    return (status, op)
+  }
+
+  /// The status of a create; the operator is deleted again. A failed create publishes none.
+  func create(fullyConnected: Bool = false) -> Int32 {
+    let (status, op) = make(fullyConnected: fullyConnected)
     XCTAssertEqual(op == nil, status != 0, "an operator is published exactly on success")
     _ = qnnps_operator_delete(op)
     return status
@@ -217,23 +222,13 @@ func weightedArguments() -> [BadArgument<ConvolutionArgs>] {
        BadArgument(name: "op_out = NULL", change: { $0.opOut = false }, status: .invalidParameter)]
 }
 
-/// Runs `body` with a created operator (deleted afterwards).
-func withOperator(_ args: ConvolutionArgs, fullyConnected: Bool, _ body: (OpaquePointer?) -> Void) {
-  var op: OpaquePointer?
-  let status = fullyConnected
-    ? qnnps_fully_connected_create(args.inputDtype, args.weightDtype, args.groupInputChannels, args.groupOutputChannels,
-                                   args.inputScale, args.inputZeroPoint, args.weights, args.weightScales,
-                                   args.weightZeroPoints, args.bias, args.outputScale, args.outputZeroPoint,
-                                   args.outputMin, args.outputMax, &op)
-    : qnnps_convolution2d_nhwc_create(
-      args.inputDtype, args.weightDtype, args.groups, args.groupInputChannels, args.groupOutputChannels,
-      args.kernelHeight, args.kernelWidth, args.strideHeight, args.strideWidth, args.dilationHeight,
-      args.dilationWidth, args.padTop, args.padLeft, args.padBottom, args.padRight, args.inputScale,
-      args.inputZeroPoint, args.weights, args.weightScales, args.weightZeroPoints, args.bias, args.outputScale,
-      args.outputZeroPoint, args.outputMin, args.outputMax, &op)
-  XCTAssertEqual(status, 0)
-  body(op)
-  XCTAssertEqual(qnnps_operator_delete(op), 0)
+/// Runs `body` with a convolution and a fully connected operator (deleted afterwards).
+func withOperators(_ body: (_ convolution: OpaquePointer?, _ fullyConnected: OpaquePointer?) -> Void) {
+  let convolution = ConvolutionArgs().make(fullyConnected: false)
+  let fullyConnected = ConvolutionArgs().make(fullyConnected: true)
+  XCTAssertEqual([convolution.status, fullyConnected.status], [0, 0])
+  body(convolution.op, fullyConnected.op)
+  XCTAssertEqual([qnnps_operator_delete(convolution.op), qnnps_operator_delete(fullyConnected.op)], [0, 0])
 }
 
 struct RunArgs {
@@ -381,50 +376,46 @@ final class ABIStatusTests: XCTestCase {
   }
 
   func testConvolutionOutputSizeAndRun() {
-    withOperator(ConvolutionArgs(), fullyConnected: true) { fullyConnected in
-      withOperator(ConvolutionArgs(), fullyConnected: false) { op in
-        var valid = RunArgs()
-        valid.op = op
-        valid.output = output.pointer
-        let shape = sizeArguments("input_height", \RunArgs.height, zero: .invalidParameter, huge: .invalidParameter)
-          + sizeArguments("input_width", \.width, zero: .invalidParameter, huge: .invalidParameter)
-          + [nullArgument("op", \.op),
-             BadArgument(name: "a fully connected operator", change: { $0.op = fullyConnected }, status: .invalidParameter),
-             BadArgument(name: "an input smaller than the kernel", change: { $0.height = 1 }, status: .invalidParameter)]
-        let sizes = shape + [
-          BadArgument(name: "output_height = NULL", change: { $0.outputHeight = false }, status: .invalidParameter),
-          BadArgument(name: "output_width = NULL", change: { $0.outputWidth = false }, status: .invalidParameter)]
-        assertStatuses("qnnps_convolution2d_nhwc_output_size", valid, sizes, output: output) { a in
-          let size = UnsafeMutablePointer<Int>.allocate(capacity: 2)
-          defer { size.deallocate() }
-          return qnnps_convolution2d_nhwc_output_size(a.op, a.height, a.width, a.outputHeight ? size : nil,
-                                                      a.outputWidth ? size + 1 : nil)
-        }
-        let run = shape + sizeArguments("batch", \.batch, zero: .success, huge: .outOfMemory)
-          + [nullArgument("input", \.input), nullArgument("output", \.output),
-             BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil },
-                         status: .success)]
-        assertStatuses("qnnps_convolution2d_nhwc_run", valid, run, output: output) { a in
-          qnnps_convolution2d_nhwc_run(a.op, a.batch, a.height, a.width, a.input, a.output)
-        }
+    withOperators { op, fullyConnected in
+      var valid = RunArgs()
+      valid.op = op
+      valid.output = output.pointer
+      let shape = sizeArguments("input_height", \RunArgs.height, zero: .invalidParameter, huge: .invalidParameter)
+        + sizeArguments("input_width", \.width, zero: .invalidParameter, huge: .invalidParameter)
+        + [nullArgument("op", \.op),
+           BadArgument(name: "a fully connected operator", change: { $0.op = fullyConnected }, status: .invalidParameter),
+           BadArgument(name: "an input smaller than the kernel", change: { $0.height = 1 }, status: .invalidParameter)]
+      let sizes = shape + [
+        BadArgument(name: "output_height = NULL", change: { $0.outputHeight = false }, status: .invalidParameter),
+        BadArgument(name: "output_width = NULL", change: { $0.outputWidth = false }, status: .invalidParameter)]
+      assertStatuses("qnnps_convolution2d_nhwc_output_size", valid, sizes, output: output) { a in
+        let size = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+        defer { size.deallocate() }
+        return qnnps_convolution2d_nhwc_output_size(a.op, a.height, a.width, a.outputHeight ? size : nil,
+                                                    a.outputWidth ? size + 1 : nil)
+      }
+      let run = shape + sizeArguments("batch", \.batch, zero: .success, huge: .outOfMemory)
+        + [nullArgument("input", \.input), nullArgument("output", \.output),
+           BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil },
+                       status: .success)]
+      assertStatuses("qnnps_convolution2d_nhwc_run", valid, run, output: output) { a in
+        qnnps_convolution2d_nhwc_run(a.op, a.batch, a.height, a.width, a.input, a.output)
       }
     }
   }
 
   func testFullyConnectedRun() {
-    withOperator(ConvolutionArgs(), fullyConnected: false) { convolution in
-      withOperator(ConvolutionArgs(), fullyConnected: true) { op in
-        var valid = RunArgs()
-        valid.op = op
-        valid.output = output.pointer
-        let bad = sizeArguments("batch", \RunArgs.batch, zero: .success, huge: .outOfMemory)
-          + [nullArgument("op", \.op), nullArgument("input", \.input), nullArgument("output", \.output),
-             BadArgument(name: "a convolution operator", change: { $0.op = convolution }, status: .invalidParameter),
-             BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil },
-                         status: .success)]
-        assertStatuses("qnnps_fully_connected_run", valid, bad, output: output) { a in
-          qnnps_fully_connected_run(a.op, a.batch, a.input, a.output)
-        }
+    withOperators { convolution, op in
+      var valid = RunArgs()
+      valid.op = op
+      valid.output = output.pointer
+      let bad = sizeArguments("batch", \RunArgs.batch, zero: .success, huge: .outOfMemory)
+        + [nullArgument("op", \.op), nullArgument("input", \.input), nullArgument("output", \.output),
+           BadArgument(name: "a convolution operator", change: { $0.op = convolution }, status: .invalidParameter),
+           BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil },
+                       status: .success)]
+      assertStatuses("qnnps_fully_connected_run", valid, bad, output: output) { a in
+        qnnps_fully_connected_run(a.op, a.batch, a.input, a.output)
       }
     }
   }
