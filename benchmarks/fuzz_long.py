@@ -22,6 +22,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 RESULTS = os.path.join(HERE, "results", "fuzz_long.json")
 
 
+def describe(error):
+    """Each failure Hypothesis found: its message and notes (the falsifying call)."""
+    errors = error.exceptions if isinstance(error, BaseExceptionGroup) else [error]
+    return "\n".join("\n".join([f"{type(e).__name__}: {e}", *getattr(e, "__notes__", [])]) for e in errors)
+
+
 def main():
     import qnnpack_swift as qs  # noqa: PLC0415  (after the path setup, in the parent only)
     from _fuzz import Worker, fuzz  # noqa: PLC0415
@@ -52,8 +58,8 @@ def main():
                 try:
                     counts[row.name] += fuzz(row, worker, families, args.examples, derandomize=False, seed=seed)
                 except Exception as error:  # noqa: BLE001  (report and go on)
-                    failures[row.name].append(f"seed {seed}: {error}")
-                    print(f"FAILURE {row.name} (seed {seed}):\n{error}\n", flush=True)
+                    failures[row.name].append(f"seed {seed}: {describe(error)}")
+                    print(f"FAILURE {row.name} (seed {seed}):\n{describe(error)}\n", flush=True)
             print(f"round {rounds}: {sum(counts.values())} examples, "
                   f"{sum(map(len, failures.values()))} failures, {time.monotonic() - start:.0f} s", flush=True)
     finally:
