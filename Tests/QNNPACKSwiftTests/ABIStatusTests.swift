@@ -97,7 +97,7 @@ let abiAdd = (shape: leaked([3, 4]), aStrides: leaked([4, 1]), bStrides: leaked(
               negativeSize: leaked([3, -1]), negativeStride: leaked([-4, 1]), empty: leaked([0, 4]),
               overflowing: leaked([Int.max, 2]))
 
-struct PoolArgs {
+struct PoolArgs: WindowArgs {
   var dtype: Int32 = 0, batch = 1, height = 4, width = 4, channels = 2
   var kernelHeight = 2, kernelWidth = 2, strideHeight = 2, strideWidth = 2, dilationHeight = 1, dilationWidth = 1
   var padTop = 0, padLeft = 0, padBottom = 0, padRight = 0
@@ -118,23 +118,45 @@ func poolArguments() -> [BadArgument<PoolArgs>] {
        BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil }, status: .success)]
 }
 
-/// Bad windows of max and average pooling.
-func windowArguments(dilated: Bool) -> [BadArgument<PoolArgs>] {
-  var bad = sizeArguments("height", \PoolArgs.height, zero: .invalidParameter, huge: .invalidParameter)
-    + sizeArguments("width", \.width, zero: .invalidParameter, huge: .invalidParameter)
-    + sizeArguments("kernel_height", \.kernelHeight, zero: .invalidParameter, huge: .invalidParameter)
+/// The window parameters of convolution and pooling calls.
+protocol WindowArgs {
+  var kernelHeight: Int { get set }
+  var kernelWidth: Int { get set }
+  var strideHeight: Int { get set }
+  var strideWidth: Int { get set }
+  var dilationHeight: Int { get set }
+  var dilationWidth: Int { get set }
+  var padTop: Int { get set }
+  var padLeft: Int { get set }
+  var padBottom: Int { get set }
+  var padRight: Int { get set }
+}
+
+/// Bad kernels, strides, dilations and paddings: a huge stride is valid (one output pixel),
+/// a window whose extent overflows is not.
+func windowArguments<Args: WindowArgs>(dilated: Bool) -> [BadArgument<Args>] {
+  var bad = sizeArguments("kernel_height", \Args.kernelHeight, zero: .invalidParameter, huge: .invalidParameter)
     + sizeArguments("kernel_width", \.kernelWidth, zero: .invalidParameter, huge: .invalidParameter)
     + sizeArguments("stride_height", \.strideHeight, zero: .invalidParameter, huge: .success)
     + sizeArguments("stride_width", \.strideWidth, zero: .invalidParameter, huge: .success)
-    + sizeArguments("padding_top", \.padTop, zero: .success, huge: .invalidParameter)
-    + sizeArguments("padding_right", \.padRight, zero: .success, huge: .invalidParameter)
-    + [BadArgument(name: "padding over half the window", change: { $0.padLeft = 2 }, status: .invalidParameter),
-       BadArgument(name: "a window larger than the input", change: { $0.kernelHeight = 5 }, status: .invalidParameter)]
+  for (name, path) in [("padding_top", \Args.padTop), ("padding_left", \.padLeft), ("padding_bottom", \.padBottom),
+                       ("padding_right", \.padRight)] {
+    bad += sizeArguments(name, path, zero: .success, huge: .invalidParameter)
+  }
   if dilated {
     bad += sizeArguments("dilation_height", \.dilationHeight, zero: .invalidParameter, huge: .invalidParameter)
       + sizeArguments("dilation_width", \.dilationWidth, zero: .invalidParameter, huge: .invalidParameter)
   }
   return bad
+}
+
+/// Bad windows of max and average pooling, which also have an input size.
+func poolWindowArguments(dilated: Bool) -> [BadArgument<PoolArgs>] {
+  windowArguments(dilated: dilated)
+    + sizeArguments("height", \PoolArgs.height, zero: .invalidParameter, huge: .invalidParameter)
+    + sizeArguments("width", \.width, zero: .invalidParameter, huge: .invalidParameter)
+    + [BadArgument(name: "padding over half the window", change: { $0.padLeft = 2 }, status: .invalidParameter),
+       BadArgument(name: "a window larger than the input", change: { $0.kernelHeight = 5 }, status: .invalidParameter)]
 }
 
 func quantizationArguments<Args>(
@@ -162,7 +184,7 @@ struct ChannelArgs {
   var output: UnsafeMutableRawPointer?
 }
 
-struct ConvolutionArgs {
+struct ConvolutionArgs: WindowArgs {
   var inputDtype: Int32 = 0, weightDtype: Int32 = 1
   var groups = 2, groupInputChannels = 3, groupOutputChannels = 2
   var kernelHeight = 2, kernelWidth = 2, strideHeight = 1, strideWidth = 1, dilationHeight = 1, dilationWidth = 1
@@ -239,13 +261,21 @@ struct RunArgs {
   var outputHeight = true, outputWidth = true
 }
 
+/// What convolution and fully connected runs share: batch sizes and buffers.
+func runArguments() -> [BadArgument<RunArgs>] {
+  sizeArguments("batch", \RunArgs.batch, zero: .success, huge: .outOfMemory)
+    + [nullArgument("op", \.op), nullArgument("input", \.input), nullArgument("output", \.output),
+       BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil },
+                   status: .success)]
+}
+
 final class ABIStatusTests: XCTestCase {
   let output = OutputBuffer()
 
   func testMaxPool() {
     var valid = PoolArgs()
     valid.output = output.pointer
-    assertStatuses("qnnps_max_pool2d_nhwc", valid, poolArguments() + windowArguments(dilated: true), output: output) { a in
+    assertStatuses("qnnps_max_pool2d_nhwc", valid, poolArguments() + poolWindowArguments(dilated: true), output: output) { a in
       qnnps_max_pool2d_nhwc(a.dtype, a.batch, a.height, a.width, a.channels, a.kernelHeight, a.kernelWidth,
                             a.strideHeight, a.strideWidth, a.dilationHeight, a.dilationWidth,
                             a.padTop, a.padLeft, a.padBottom, a.padRight, a.outputMin, a.outputMax, a.input, a.output)
@@ -255,7 +285,7 @@ final class ABIStatusTests: XCTestCase {
   func testAvgPool() {
     var valid = PoolArgs()
     valid.output = output.pointer
-    let bad = poolArguments() + windowArguments(dilated: false)
+    let bad = poolArguments() + poolWindowArguments(dilated: false)
       + quantizationArguments(\.inputScale, \.inputZeroPoint, \.outputScale, \.outputZeroPoint, .uint8)
     assertStatuses("qnnps_avg_pool2d_nhwc", valid, bad, output: output) { a in
       qnnps_avg_pool2d_nhwc(a.dtype, a.batch, a.height, a.width, a.channels, a.kernelHeight, a.kernelWidth,
@@ -354,18 +384,8 @@ final class ABIStatusTests: XCTestCase {
   }
 
   func testConvolutionCreate() {
-    let bad = weightedArguments()
+    let bad = weightedArguments() + windowArguments(dilated: true)
       + sizeArguments("groups", \ConvolutionArgs.groups, zero: .invalidParameter, huge: .outOfMemory)
-      + sizeArguments("kernel_height", \.kernelHeight, zero: .invalidParameter, huge: .invalidParameter)
-      + sizeArguments("kernel_width", \.kernelWidth, zero: .invalidParameter, huge: .invalidParameter)
-      + sizeArguments("stride_height", \.strideHeight, zero: .invalidParameter, huge: .success)
-      + sizeArguments("stride_width", \.strideWidth, zero: .invalidParameter, huge: .success)
-      + sizeArguments("dilation_height", \.dilationHeight, zero: .invalidParameter, huge: .invalidParameter)
-      + sizeArguments("dilation_width", \.dilationWidth, zero: .invalidParameter, huge: .invalidParameter)
-      + sizeArguments("padding_top", \.padTop, zero: .success, huge: .invalidParameter)
-      + sizeArguments("padding_left", \.padLeft, zero: .success, huge: .invalidParameter)
-      + sizeArguments("padding_bottom", \.padBottom, zero: .success, huge: .invalidParameter)
-      + sizeArguments("padding_right", \.padRight, zero: .success, huge: .invalidParameter)
     assertStatuses("qnnps_convolution2d_nhwc_create", ConvolutionArgs(), bad, output: output) { $0.create() }
   }
 
@@ -377,15 +397,13 @@ final class ABIStatusTests: XCTestCase {
 
   func testConvolutionOutputSizeAndRun() {
     withOperators { op, fullyConnected in
-      var valid = RunArgs()
-      valid.op = op
-      valid.output = output.pointer
+      let valid = RunArgs(op: op, output: output.pointer)
       let shape = sizeArguments("input_height", \RunArgs.height, zero: .invalidParameter, huge: .invalidParameter)
         + sizeArguments("input_width", \.width, zero: .invalidParameter, huge: .invalidParameter)
-        + [nullArgument("op", \.op),
-           BadArgument(name: "a fully connected operator", change: { $0.op = fullyConnected }, status: .invalidParameter),
+        + [BadArgument(name: "a fully connected operator", change: { $0.op = fullyConnected }, status: .invalidParameter),
            BadArgument(name: "an input smaller than the kernel", change: { $0.height = 1 }, status: .invalidParameter)]
       let sizes = shape + [
+        nullArgument("op", \.op),
         BadArgument(name: "output_height = NULL", change: { $0.outputHeight = false }, status: .invalidParameter),
         BadArgument(name: "output_width = NULL", change: { $0.outputWidth = false }, status: .invalidParameter)]
       assertStatuses("qnnps_convolution2d_nhwc_output_size", valid, sizes, output: output) { a in
@@ -394,11 +412,7 @@ final class ABIStatusTests: XCTestCase {
         return qnnps_convolution2d_nhwc_output_size(a.op, a.height, a.width, a.outputHeight ? size : nil,
                                                     a.outputWidth ? size + 1 : nil)
       }
-      let run = shape + sizeArguments("batch", \.batch, zero: .success, huge: .outOfMemory)
-        + [nullArgument("input", \.input), nullArgument("output", \.output),
-           BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil },
-                       status: .success)]
-      assertStatuses("qnnps_convolution2d_nhwc_run", valid, run, output: output) { a in
+      assertStatuses("qnnps_convolution2d_nhwc_run", valid, shape + runArguments(), output: output) { a in
         qnnps_convolution2d_nhwc_run(a.op, a.batch, a.height, a.width, a.input, a.output)
       }
     }
@@ -406,15 +420,9 @@ final class ABIStatusTests: XCTestCase {
 
   func testFullyConnectedRun() {
     withOperators { convolution, op in
-      var valid = RunArgs()
-      valid.op = op
-      valid.output = output.pointer
-      let bad = sizeArguments("batch", \RunArgs.batch, zero: .success, huge: .outOfMemory)
-        + [nullArgument("op", \.op), nullArgument("input", \.input), nullArgument("output", \.output),
-           BadArgument(name: "a convolution operator", change: { $0.op = convolution }, status: .invalidParameter),
-           BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil },
-                       status: .success)]
-      assertStatuses("qnnps_fully_connected_run", valid, bad, output: output) { a in
+      let bad = runArguments()
+        + [BadArgument(name: "a convolution operator", change: { $0.op = convolution }, status: .invalidParameter)]
+      assertStatuses("qnnps_fully_connected_run", RunArgs(op: op, output: output.pointer), bad, output: output) { a in
         qnnps_fully_connected_run(a.op, a.batch, a.input, a.output)
       }
     }
