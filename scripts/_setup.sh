@@ -1,11 +1,6 @@
 # Sourced by scripts/demo.sh and scripts/test.sh: puts the shell at the repository root,
 # makes swift reachable and installs the Python package from this checkout.
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
-    export PATH="/opt/swift/usr/bin:$PATH"
-fi
-command -v swift >/dev/null 2>&1 || { echo "error: swift not found (expected /opt/swift/usr/bin)" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/_swift.sh"
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 # The build uses the setuptools and numpy already installed (no isolated build

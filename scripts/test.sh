@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs qnnpack_swift from this checkout, then runs the Swift tests, an import check
-# and the Python test suite. Exits non-zero if any step fails.
+# Installs qnnpack_swift from this checkout, then runs the Swift tests (plain and under
+# sanitizers), an import check and the Python test suite (parity, fuzzing, concurrency,
+# leaks). Exits non-zero if any step fails.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_setup.sh"
 ROOT="$(pwd)"
@@ -14,6 +15,9 @@ fi
 
 echo "== swift test"
 swift test
+
+# The same tests under AddressSanitizer (+ LeakSanitizer) and ThreadSanitizer.
+bash scripts/sanitizers.sh
 
 # From outside the source tree, so that python/ cannot shadow the installed package.
 echo "== import check"

@@ -71,21 +71,36 @@ def int_or_pair(rng, a, b, p_int=0.5):
     return (h, w), (h, w)
 
 
-def non_contiguous(rng, a):
-    """The same values as a in a view that is not C-contiguous (when a has >= 1 element)."""
-    kind = int(rng.integers(3))
-    if a.ndim == 0:
+LAYOUTS = ("c", "strided", "fortran", "reversed", "readonly", "byteswapped")
+
+
+def as_layout(a, layout):
+    """An array equal to `a` laid out as `layout` (one of LAYOUTS): "c" is `a` itself;
+    "strided" every other element of a larger buffer along the last axis; "fortran" column
+    major; "reversed" negative strides; "readonly" a non-writeable copy; "byteswapped"
+    non-native byte order (the same as "c" for one-byte types)."""
+    if layout == "c" or (a.ndim == 0 and layout in ("strided", "fortran", "reversed")):
         return a
-    if kind == 0:   # every other element along the last axis
+    if layout == "strided":
         big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), dtype=a.dtype)
         big[..., ::2] = a
         v = big[..., ::2]
-    elif kind == 1:  # Fortran order
+    elif layout == "fortran":
         v = np.asfortranarray(a)
-    else:            # negative strides
+    elif layout == "reversed":
         v = np.ascontiguousarray(a[..., ::-1])[..., ::-1]
-    assert np.array_equal(v, a)
+    elif layout == "readonly":
+        v = a.copy()
+        v.flags.writeable = False
+    else:
+        v = a.astype(a.dtype.newbyteorder())
+    assert np.array_equal(v, a, equal_nan=a.dtype.kind in "fc")
     return v
+
+
+def non_contiguous(rng, a):
+    """The same values as a in a view that is not C-contiguous (when a has >= 1 element)."""
+    return as_layout(a, LAYOUTS[1 + int(rng.integers(3))])
 
 
 def bounds(dtype, output_min, output_max):

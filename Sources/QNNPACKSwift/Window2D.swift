@@ -14,10 +14,11 @@ struct Window2D {
     (strideHeight, strideWidth) = stride
     (dilationHeight, dilationWidth) = dilation
     (padTop, padLeft, padBottom, padRight) = padding
-    // The effective window and the padded sizes must be representable.
-    _ = try checkedProduct(kernelHeight, kernelWidth)
-    _ = try checkedProduct(dilationHeight, kernelHeight)
-    _ = try checkedProduct(dilationWidth, kernelWidth)
+    // The tap count, the effective window and the padded sizes must be representable; a
+    // window beyond Int is a bad parameter (no input can hold it), not an allocation failure.
+    for (a, b) in [(kernelHeight, kernelWidth), (dilationHeight, kernelHeight), (dilationWidth, kernelWidth)] {
+      try require(!a.multipliedReportingOverflow(by: b).overflow)
+    }
     try require(padTop <= Int.max / 4 && padBottom <= Int.max / 4 && padLeft <= Int.max / 4 && padRight <= Int.max / 4)
   }
 

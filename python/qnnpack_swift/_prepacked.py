@@ -64,6 +64,8 @@ class PrepackedOperator:
         input_zero_point = v.qparams(input_scale, input_zero_point, dtype, "input")[1]
         output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, dtype,
                                                     "output")
+        v.check_multiplier("input_scale * weight_scale / output_scale", output_scale,
+                           self._input_scale, self._weight_scales)
         return (input_zero_point, output_scale, output_zero_point, *v.clamp_range(lo, hi, dtype))
 
     def _check_input(self, x):

@@ -4,8 +4,10 @@ Each rule lives here once: dtypes, scales, zero points, output clamps, weight qp
 float bias quantization, window sizes and `out=`. Errors name the offending parameter:
 a wrong dtype is a TypeError, anything else a ValueError.
 """
+import functools
 import math
 import operator
+import sys
 
 import numpy as np
 
@@ -18,6 +20,8 @@ INT32 = np.dtype(np.int32)
 _QRANGE = {UINT8: (0, 255), INT8: (-128, 127)}
 _NATIVE_DTYPE = {UINT8: _native.DTYPE_UINT8, INT8: _native.DTYPE_INT8}
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+# The largest size, stride, padding or count the C ABI takes (a size_t held in a Py_ssize_t).
+MAX_SIZE = sys.maxsize
 
 
 # ---- dtypes and arrays -------------------------------------------------------------------
@@ -86,8 +90,9 @@ def check_ndim(a, ndim, name, layout, batch=True):
 
 # ---- scalars -------------------------------------------------------------------------------
 
-def integer(value, name, minimum=None):
-    """A Python int from an integer argument (TypeError otherwise), optionally >= minimum."""
+def integer(value, name, minimum=None, maximum=None):
+    """A Python int from an integer argument (TypeError otherwise), optionally in
+    [minimum, maximum]."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     try:
@@ -96,6 +101,8 @@ def integer(value, name, minimum=None):
         raise TypeError(f"{name} must be an integer, got {value!r}") from None
     if minimum is not None and result < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {result}")
+    if maximum is not None and result > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {result}")
     return result
 
 
@@ -168,6 +175,17 @@ def qparams(scale_value, zero_point_value, dtype, prefix):
     return scale(scale_value, names[0]), zero_point(zero_point_value, names[1], dtype)
 
 
+def check_multiplier(what, output_scale, *scales, headroom=1):
+    """API.md §3's requantization multiplier: the float32 product of `scales` (validated
+    scales; one may be a float32 array) divided by float32(output_scale). ValueError naming
+    `what` when it, times `headroom` (the largest value it multiplies), overflows float32:
+    the output would be undefined there (inf · 0 is NaN)."""
+    with np.errstate(over="ignore", under="ignore"):
+        m = functools.reduce(np.multiply, (np.asarray(s, FLOAT32) for s in scales)) / FLOAT32.type(output_scale)
+        if not np.all(np.isfinite(m * FLOAT32.type(headroom))):
+            raise ValueError(f"{what} overflows float32 ({np.max(m)}); the output would be undefined")
+
+
 def clamp_range(output_min, output_max, dtype):
     """The quantized-domain clamp (lo, hi): [output_min, output_max] (None: qmin / qmax)
     intersected with [qmin, qmax] (API.md §3). ValueError when output_min > output_max or
@@ -200,20 +218,20 @@ def quantize_bias(bias, input_scale, weight_scales, channels, shape=None):
         return None
     shape = (channels,) if shape is None else tuple(shape)
     b = np.asarray(bias)
-    if b.dtype not in (INT32, FLOAT32, np.dtype(np.float64)):
+    if b.dtype.newbyteorder("=") not in (INT32, FLOAT32, np.dtype(np.float64)):
         raise TypeError(f"bias must be None or an int32, float32 or float64 array, "
                         f"got dtype {b.dtype}")
     if b.shape != shape:
         raise ValueError(f"bias must have shape {shape}, got {b.shape}")
-    if b.dtype == INT32:
+    if b.dtype.kind == "i":  # int32 in either byte order (contiguous() makes it native)
         return contiguous(b)
     with np.errstate(over="ignore", under="ignore"):
         b32 = b.astype(FLOAT32)
         denominator = (np.float32(input_scale) * weight_scales).astype(FLOAT32)
         if np.isnan(b32).any():
             raise ValueError("bias must not contain NaN")
-        if not np.all(denominator > 0):
-            raise ValueError("input_scale * weight_scale underflows float32; "
+        if not np.all((denominator > 0) & np.isfinite(denominator)):
+            raise ValueError("input_scale * weight_scale underflows or overflows float32; "
                              "cannot quantize a float bias")
         q = np.rint(b32 / denominator).astype(np.float64)
     return np.clip(q, _INT32_MIN, _INT32_MAX).astype(INT32)
@@ -230,8 +248,8 @@ def pair(value, name, minimum=1):
     if _is_sequence(value):
         if len(value) != 2:
             raise ValueError(f"{name} must be an int or a pair (h, w), got {value!r}")
-        return tuple(integer(v, name, minimum) for v in value)
-    v = integer(value, name, minimum)
+        return tuple(integer(v, name, minimum, MAX_SIZE) for v in value)
+    v = integer(value, name, minimum, MAX_SIZE)
     return v, v
 
 
@@ -241,7 +259,7 @@ def padding4(value, name="padding"):
         raise ValueError(f"{name} must be an int, (h, w) or (top, left, bottom, right), "
                          f"got {value!r}")
     if _is_sequence(value) and len(value) == 4:
-        return tuple(integer(v, name, 0) for v in value)
+        return tuple(integer(v, name, 0, MAX_SIZE) for v in value)
     h, w = pair(value, name, 0)
     return h, w, h, w
 

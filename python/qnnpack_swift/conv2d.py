@@ -41,7 +41,7 @@ class Conv2d(PrepackedOperator):
                          weight_zero_point=weight_zero_point, output_scale=output_scale,
                          output_zero_point=output_zero_point, output_min=output_min,
                          output_max=output_max, input_dtype=input_dtype)
-        self.groups = v.integer(groups, "groups", 1)
+        self.groups = v.integer(groups, "groups", 1, v.MAX_SIZE)
         if self.output_channels % self.groups:
             raise ValueError(f"groups ({self.groups}) must divide C_out ({self.output_channels})")
         self.kernel_size = self._weight.shape[1:3]

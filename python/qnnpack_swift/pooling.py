@@ -58,6 +58,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, *, count_include_pad=True
     kernel, stride, _, pads, shape = _window(x, kernel_size, stride, padding, 1, "average pooling")
     input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
     output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, x.dtype, "output")
+    v.check_multiplier("input_scale / output_scale", output_scale, input_scale)
     lo, hi = v.clamp_range(output_min, output_max, x.dtype)
     return v.run_into(out, shape, x.dtype, (x,), lambda y: _native.avg_pool2d(
         x, y, *kernel, *stride, *pads, bool(count_include_pad), input_scale, input_zero_point,
@@ -73,6 +74,7 @@ def global_avg_pool2d(x, *, input_scale, input_zero_point, output_scale, output_
     n, height, width, channels = x.shape
     input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
     output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, x.dtype, "output")
+    v.check_multiplier("input_scale / output_scale", output_scale, input_scale)
     lo, hi = v.clamp_range(output_min, output_max, x.dtype)
     pixels = x.reshape(n, height * width, channels)
     return v.run_into(out, (n, channels), x.dtype, (x,), lambda y: _native.global_avg_pool(

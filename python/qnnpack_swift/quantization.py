@@ -58,6 +58,7 @@ def requantize(q, input_scale, input_zero_point, output_scale, output_zero_point
     dtype = q.dtype if dtype is None else v.q_dtype(dtype)
     input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, q.dtype, "input")
     output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, dtype, "output")
+    v.check_multiplier("input_scale / output_scale", output_scale, input_scale)
     lo, hi = v.clamp_range(output_min, output_max, dtype)
     return v.run_into(out, q.shape, dtype, (q,), lambda y: _native.requantize(
         q, y, input_scale, input_zero_point, output_scale, output_zero_point, lo, hi))

@@ -189,6 +189,7 @@ def quantize_bias(bias, input_scale, weight_scale, c_out):
     if bias is None:
         return np.zeros(c_out, dtype=np.int64)
     b = np.asarray(bias)
+    b = b.astype(b.dtype.newbyteorder("="), copy=False)
     if b.dtype == np.int32:
         return b.astype(np.int64).reshape(c_out)
     if b.dtype not in (np.float32, np.float64):

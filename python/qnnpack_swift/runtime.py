@@ -23,7 +23,7 @@ _API_OPERATORS = (
 
 def set_num_threads(num_threads):
     """Sets the number of threads kernels use (an int >= 1). Results do not depend on it."""
-    _native.set_num_threads(v.integer(num_threads, "num_threads", 1))
+    _native.set_num_threads(v.integer(num_threads, "num_threads", 1, v.MAX_SIZE))
 
 
 def get_num_threads():

@@ -1,0 +1,135 @@
+"""Exact accumulation for any size (API.md §3): reductions whose sums leave int32 — fully
+connected and convolution reductions up to K = 100 000, depthwise windows of 10^5 taps,
+average pooling past 8 421 504 taps (255 · taps > 2^31 - 1), global average pooling over
+huge H×W, biases near ±2^31 — give the exact reference result on every kernel family and
+thread count. Values are extreme (x - x_zp and w - w_zp at ±255) and output scales keep
+the outputs informative, so a wrapped int32 sum would show.
+"""
+import numpy as np
+import pytest
+
+import qnnpack_swift as qs
+from _support import assert_same, ref
+
+INT32_MAX = 2**31 - 1
+TAPS_INT32 = INT32_MAX // 255  # 8 421 504: the most taps whose sum of 255s fits int32
+
+
+def informative_scales(acc, input_scale, output_scale, target=90.0):
+    """Per-channel weight scales putting each channel's largest |acc| near `target` steps."""
+    peak = np.abs(acc.reshape(-1, acc.shape[-1])).max(axis=0).astype(np.float64)
+    return np.where(peak > 0, target * output_scale / (input_scale * np.maximum(peak, 1)), 1.0).astype(np.float32)
+
+
+def extreme_weights(rng, c_out, k):
+    """int8 [c_out, k] with zero point 127 per channel: channel 0 all -128 (every w - w_zp =
+    -255), channel 1 random extremes, channel 2 all 127 (w - w_zp = 0, the bias alone),
+    channel 3 a mix summing near 0 with a huge bound."""
+    w = np.empty((c_out, k), np.int8)
+    w[0] = -128
+    w[1] = rng.choice([-128, 127], size=k)
+    w[2] = 127
+    w[3] = np.where(np.arange(k) % 2 == 0, -128, 126)
+    w[4:] = rng.integers(-128, 128, size=(c_out - 4, k))
+    return w
+
+
+@pytest.mark.parametrize("k", [70_000, 100_000])
+def test_linear_large_k(k, kernel_family, threads):
+    rng = np.random.default_rng(k)
+    x = np.zeros((3, k), np.uint8)  # x - x_zp = -255 everywhere on row 0
+    x[1] = rng.choice([0, 255], size=k)
+    x[2] = rng.integers(0, 256, size=k)
+    w = extreme_weights(rng, 6, k)
+    bias = np.array([INT32_MAX, -(2**31), INT32_MAX - 5, -(2**31), 7, -7], np.int32)
+    q = dict(input_scale=0.5, input_zero_point=255, weight_zero_point=127)
+    acc = ref.linear_accumulators(x, w, bias, weight_scale=1.0, **q)
+    assert np.abs(acc).max() > 2**32
+    kw = dict(q, weight_scale=informative_scales(acc, 0.5, 0.2), output_scale=0.2, output_zero_point=128)
+    expected = ref.linear(x, w, bias, **kw)
+    assert len(np.unique(expected)) > 4
+    assert_same(qs.linear(x, w, bias, **kw), expected)
+    assert_same(qs.Linear(w, bias, **kw)(x), expected)
+
+
+def test_linear_int32_boundary(kernel_family):
+    # |bias| + 255 · Σ|w - w_zp| = 2^31 - 1 exactly (int32 suffices) and one more (it does not):
+    # the sums reach 2^31 - 1 and 2^31.
+    k = 1000
+    x = np.full((1, k), 255, np.uint8)
+    w = np.full((2, k), 127, np.int8)  # w - w_zp = 255 with zero point -128
+    bias = np.array([INT32_MAX - 255 * 255 * k, INT32_MAX - 255 * 255 * k + 1], np.int32)
+    for b in (bias[:1], bias[1:], bias):
+        kw = dict(input_scale=1.0, input_zero_point=0, weight_scale=1.0, weight_zero_point=-128,
+                  output_scale=2.0**24, output_zero_point=0)
+        expected = ref.linear(x, w[:len(b)], b, **kw)
+        assert_same(qs.linear(x, w[:len(b)], b, **kw), expected)
+    assert expected.tolist() == [[128, 128]]  # 2^31 - 1 rounds to 2^31 in float32: 2^31 / 2^24
+
+
+@pytest.mark.parametrize("groups", [1, 3])
+def test_conv2d_large_reduction(groups, kernel_family, threads):
+    # 3x3 kernel over 11 112 channels per group: K = 100 008; "same" padding gives border
+    # pixels partial sums.
+    rng = np.random.default_rng(groups)
+    cg = 11_112
+    x = rng.choice(np.array([-128, 127], np.int8), size=(1, 3, 3, groups * cg), p=[0.8, 0.2])
+    w = extreme_weights(rng, 6, 9 * cg)[np.arange(2 * groups) % 6].reshape(2 * groups, 3, 3, cg)
+    q = dict(padding="same", groups=groups, input_scale=0.25, input_zero_point=127, weight_zero_point=127)
+    acc = ref.conv2d_accumulators(x, w, None, weight_scale=1.0, **q)
+    assert np.abs(acc).max() > 2**32
+    kw = dict(q, weight_scale=informative_scales(acc, 0.25, 1.0), output_scale=1.0, output_zero_point=0)
+    expected = ref.conv2d(x, w, None, **kw)
+    assert len(np.unique(expected)) >= 3
+    assert_same(qs.conv2d(x, w, None, **kw), expected)
+
+
+def test_depthwise_conv2d_huge_window(kernel_family, threads):
+    # 320x320 taps (102 400) per channel, channel multiplier 2, two output columns.
+    rng = np.random.default_rng(9)
+    x = np.zeros((1, 320, 321, 3), np.uint8)
+    x[..., 1] = rng.choice([0, 255], size=(320, 321))
+    x[..., 2] = 255
+    w = np.empty((6, 320, 320, 1), np.uint8)
+    w[:2] = 255
+    w[2:4] = rng.choice([0, 255], size=(2, 320, 320, 1))
+    w[4:] = 0
+    q = dict(groups=3, input_scale=0.5, input_zero_point=255, weight_zero_point=0)
+    acc = ref.conv2d_accumulators(x, w, None, weight_scale=1.0, **q)
+    assert np.abs(acc).max() > 2**32
+    kw = dict(q, weight_scale=informative_scales(acc, 0.5, 1.0), output_scale=1.0, output_zero_point=100)
+    assert_same(qs.conv2d(x, w, None, **kw), ref.conv2d(x, w, None, **kw))
+
+
+def window_average(x, kernel, **q):
+    """avg_pool2d of `kernel` (stride 1, no padding) as global averages of the windows: the
+    same §3 formula (divisor = window area), without the reference's per-tap loop."""
+    n, h, w, c = x.shape
+    kh, kw = kernel
+    return np.stack([np.stack([ref.global_avg_pool2d(x[:, i:i + kh, j:j + kw], **q)
+                               for j in range(w - kw + 1)], axis=1) for i in range(h - kh + 1)], axis=1)
+
+
+@pytest.mark.parametrize("kernel", [(2892, 2912), (2902, 2902)], ids=["int32-limit", "beyond"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_avg_pool2d_huge_window(kernel, dtype, threads):
+    kh, kw = kernel
+    assert (kh * kw > TAPS_INT32) == (kernel == (2902, 2902))
+    qmin, qmax = (0, 255) if dtype == np.uint8 else (-128, 127)
+    x = np.full((1, kh, kw + 1, 2), qmax, dtype)
+    x[..., 1] = qmin
+    x[0, :, 0, 1] = qmax  # the two windows differ
+    q = dict(input_scale=1.0, input_zero_point=qmin if dtype == np.uint8 else qmax,
+             output_scale=2.0, output_zero_point=0)
+    expected = window_average(x, kernel, **q)
+    for include_pad in (True, False):
+        assert_same(qs.avg_pool2d(x, kernel, stride=1, count_include_pad=include_pad, **q), expected)
+
+
+@pytest.mark.parametrize("size", [(2892, 2912), (3000, 3000)], ids=["int32-limit", "beyond"])
+def test_global_avg_pool2d_huge_image(size, threads):
+    x = np.full((1, *size, 2), 255, np.uint8)
+    x[0, ::2, :, 1] = 0
+    for zero_point in (0, 255):
+        q = dict(input_scale=1.0, input_zero_point=zero_point, output_scale=1.5, output_zero_point=100)
+        assert_same(qs.global_avg_pool2d(x, **q), ref.global_avg_pool2d(x, **q))
