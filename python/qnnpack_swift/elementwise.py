@@ -90,6 +90,7 @@ def concatenate(arrays, axis=-1, *, input_scales, input_zero_points, output_scal
     scales = v.scale(input_scales, "input_scales", count)
     zero_points = v.zero_point(input_zero_points, "input_zero_points", dtype, count)
     output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, dtype, "output")
+    v.check_multiplier("input_scales / output_scale", output_scale, scales)
     lo, hi = v.clamp_range(output_min, output_max, dtype)
     shape = list(xs[0].shape)
     shape[axis] = sum(a.shape[axis] for a in xs)
