@@ -560,11 +560,10 @@ def gen_binary(d, target):
     if target == "add":
         error = first_error(clamp_error, multiplier_error(q["a_scale"], q["output_scale"], 255),
                             multiplier_error(q["b_scale"], q["output_scale"], 255))
-    else:  # add's rule, and an infinite float32(sa·sb)/so
+    else:  # one multiplier float32(sa·sb)/so
         with np.errstate(over="ignore", under="ignore"):
-            error = first_error(clamp_error, multiplier_error(q["a_scale"], q["output_scale"], 255),
-                                multiplier_error(q["b_scale"], q["output_scale"], 255),
-                                multiplier_error(F32(q["a_scale"]) * F32(q["b_scale"]), q["output_scale"]))
+            error = first_error(clamp_error, multiplier_error(F32(q["a_scale"]) * F32(q["b_scale"]),
+                                                              q["output_scale"]))
     return Call(target, dict(a=Arr(qvalues(d, sa, dt)), b=Arr(qvalues(d, sb, dt)), **q, **clamp),
                 expect=error)
 
