@@ -269,6 +269,34 @@ func runArguments() -> [BadArgument<RunArgs>] {
                    status: .success)]
 }
 
+/// The arguments of add and multiply: [3, 4] with b broadcast over the rows.
+struct BinaryArgs {
+  var dtype: Int32 = 1, ndim = 2
+  var shape: UnsafePointer<Int>? = abiAdd.shape, aStrides: UnsafePointer<Int>? = abiAdd.aStrides
+  var bStrides: UnsafePointer<Int>? = abiAdd.bStrides
+  var a: UnsafeRawPointer? = abiBytes, b: UnsafeRawPointer? = abiBytes
+  var aScale: Float = 0.5, aZeroPoint: Int32 = -3, bScale: Float = 0.25, bZeroPoint: Int32 = 9
+  var outputScale: Float = 0.75, outputZeroPoint: Int32 = 1, outputMin: Int32 = -128, outputMax: Int32 = 127
+  var output: UnsafeMutableRawPointer?
+}
+
+/// What add and multiply reject (or accept) alike.
+func binaryArguments() -> [BadArgument<BinaryArgs>] {
+  dtypeArguments("dtype", \BinaryArgs.dtype)
+    + [-1, 0, 9].map { n in BadArgument<BinaryArgs>(name: "ndim = \(n)", change: { $0.ndim = n }, status: .invalidParameter) }
+    + [nullArgument("shape", \.shape), nullArgument("a_strides", \.aStrides), nullArgument("b_strides", \.bStrides),
+       nullArgument("a", \.a), nullArgument("b", \.b), nullArgument("output", \.output),
+       BadArgument(name: "a negative size", change: { $0.shape = abiAdd.negativeSize }, status: .invalidParameter),
+       BadArgument(name: "a negative stride", change: { $0.aStrides = abiAdd.negativeStride }, status: .invalidParameter),
+       BadArgument(name: "an empty shape with NULL buffers",
+                   change: { $0.shape = abiAdd.empty; $0.a = nil; $0.b = nil; $0.output = nil }, status: .success),
+       BadArgument(name: "sizes whose product overflows", change: { $0.shape = abiAdd.overflowing }, status: .outOfMemory)]
+    + scaleArguments("a_scale", \.aScale) + scaleArguments("b_scale", \.bScale) + scaleArguments("output_scale", \.outputScale)
+    + rangeArguments("a_zero_point", \.aZeroPoint, .int8) + rangeArguments("b_zero_point", \.bZeroPoint, .int8)
+    + rangeArguments("output_zero_point", \.outputZeroPoint, .int8)
+    + rangeArguments("output_min", \.outputMin, .int8) + rangeArguments("output_max", \.outputMax, .int8)
+}
+
 final class ABIStatusTests: XCTestCase {
   let output = OutputBuffer()
 
@@ -307,31 +335,9 @@ final class ABIStatusTests: XCTestCase {
   }
 
   func testAdd() {
-    struct AddArgs {
-      var dtype: Int32 = 1, ndim = 2
-      var shape: UnsafePointer<Int>? = abiAdd.shape, aStrides: UnsafePointer<Int>? = abiAdd.aStrides
-      var bStrides: UnsafePointer<Int>? = abiAdd.bStrides
-      var a: UnsafeRawPointer? = abiBytes, b: UnsafeRawPointer? = abiBytes
-      var aScale: Float = 0.5, aZeroPoint: Int32 = -3, bScale: Float = 0.25, bZeroPoint: Int32 = 9
-      var outputScale: Float = 0.75, outputZeroPoint: Int32 = 1, outputMin: Int32 = -128, outputMax: Int32 = 127
-      var output: UnsafeMutableRawPointer?
-    }
-    var valid = AddArgs()
+    var valid = BinaryArgs()
     valid.output = output.pointer
-    let bad = dtypeArguments("dtype", \AddArgs.dtype)
-      + [-1, 0, 9].map { n in BadArgument<AddArgs>(name: "ndim = \(n)", change: { $0.ndim = n }, status: .invalidParameter) }
-      + [nullArgument("shape", \.shape), nullArgument("a_strides", \.aStrides), nullArgument("b_strides", \.bStrides),
-         nullArgument("a", \.a), nullArgument("b", \.b), nullArgument("output", \.output),
-         BadArgument(name: "a negative size", change: { $0.shape = abiAdd.negativeSize }, status: .invalidParameter),
-         BadArgument(name: "a negative stride", change: { $0.aStrides = abiAdd.negativeStride }, status: .invalidParameter),
-         BadArgument(name: "an empty shape with NULL buffers",
-                     change: { $0.shape = abiAdd.empty; $0.a = nil; $0.b = nil; $0.output = nil }, status: .success),
-         BadArgument(name: "sizes whose product overflows", change: { $0.shape = abiAdd.overflowing }, status: .outOfMemory),
-         multiplierArgument(\.aScale, \.outputScale), multiplierArgument(\.bScale, \.outputScale)]
-      + scaleArguments("a_scale", \.aScale) + scaleArguments("b_scale", \.bScale) + scaleArguments("output_scale", \.outputScale)
-      + rangeArguments("a_zero_point", \.aZeroPoint, .int8) + rangeArguments("b_zero_point", \.bZeroPoint, .int8)
-      + rangeArguments("output_zero_point", \.outputZeroPoint, .int8)
-      + rangeArguments("output_min", \.outputMin, .int8) + rangeArguments("output_max", \.outputMax, .int8)
+    let bad = binaryArguments() + [multiplierArgument(\.aScale, \.outputScale), multiplierArgument(\.bScale, \.outputScale)]
     assertStatuses("qnnps_add_nd", valid, bad, output: output) { a in
       qnnps_add_nd(a.dtype, a.ndim, a.shape, a.a, a.aStrides, a.aScale, a.aZeroPoint, a.b, a.bStrides, a.bScale,
                    a.bZeroPoint, a.outputScale, a.outputZeroPoint, a.outputMin, a.outputMax, a.output)
@@ -513,35 +519,14 @@ struct LookupArgs {
 
 extension ABIStatusTests {
   func testMultiply() {
-    struct MultiplyArgs {
-      var dtype: Int32 = 1, ndim = 2
-      var shape: UnsafePointer<Int>? = abiAdd.shape, aStrides: UnsafePointer<Int>? = abiAdd.aStrides
-      var bStrides: UnsafePointer<Int>? = abiAdd.bStrides
-      var a: UnsafeRawPointer? = abiBytes, b: UnsafeRawPointer? = abiBytes
-      var aScale: Float = 0.5, aZeroPoint: Int32 = -3, bScale: Float = 0.25, bZeroPoint: Int32 = 9
-      var outputScale: Float = 0.75, outputZeroPoint: Int32 = 1, outputMin: Int32 = -128, outputMax: Int32 = 127
-      var output: UnsafeMutableRawPointer?
-    }
-    var valid = MultiplyArgs()
+    var valid = BinaryArgs()
     valid.output = output.pointer
-    let bad = dtypeArguments("dtype", \MultiplyArgs.dtype)
-      + [-1, 0, 9].map { n in BadArgument<MultiplyArgs>(name: "ndim = \(n)", change: { $0.ndim = n }, status: .invalidParameter) }
-      + [nullArgument("shape", \.shape), nullArgument("a_strides", \.aStrides), nullArgument("b_strides", \.bStrides),
-         nullArgument("a", \.a), nullArgument("b", \.b), nullArgument("output", \.output),
-         BadArgument(name: "a negative size", change: { $0.shape = abiAdd.negativeSize }, status: .invalidParameter),
-         BadArgument(name: "a negative stride", change: { $0.aStrides = abiAdd.negativeStride }, status: .invalidParameter),
-         BadArgument(name: "an empty shape with NULL buffers",
-                     change: { $0.shape = abiAdd.empty; $0.a = nil; $0.b = nil; $0.output = nil }, status: .success),
-         BadArgument(name: "sizes whose product overflows", change: { $0.shape = abiAdd.overflowing }, status: .outOfMemory),
-         multiplierArgument(\.aScale, \.outputScale),
+    let bad = binaryArguments()
+      + [multiplierArgument(\.aScale, \.outputScale),
          BadArgument(name: "a_scale · b_scale beyond float32", change: { $0.aScale = 1e30; $0.bScale = 1e30 },
                      status: .unsupportedParameter),
          BadArgument(name: "a_scale / output_scale beyond float32, the multiplier finite",
                      change: { $0.aScale = 1e30; $0.bScale = 1e-30; $0.outputScale = 1e-3 }, status: .success)]
-      + scaleArguments("a_scale", \.aScale) + scaleArguments("b_scale", \.bScale) + scaleArguments("output_scale", \.outputScale)
-      + rangeArguments("a_zero_point", \.aZeroPoint, .int8) + rangeArguments("b_zero_point", \.bZeroPoint, .int8)
-      + rangeArguments("output_zero_point", \.outputZeroPoint, .int8)
-      + rangeArguments("output_min", \.outputMin, .int8) + rangeArguments("output_max", \.outputMax, .int8)
     assertStatuses("qnnps_multiply_nd", valid, bad, output: output) { a in
       qnnps_multiply_nd(a.dtype, a.ndim, a.shape, a.a, a.aStrides, a.aScale, a.aZeroPoint, a.b, a.bStrides, a.bScale,
                         a.bZeroPoint, a.outputScale, a.outputZeroPoint, a.outputMin, a.outputMax, a.output)
