@@ -75,8 +75,9 @@ class HypothesisDraw(Draw):
         return self._data.draw(st.floats(lo, hi))
 
 
-def check(call, expected, outcome):
-    """Asserts the outcome of `call` in the worker: the reference result or the error."""
+def check(call, expected, outcome, compare=None):
+    """Asserts the outcome of `call` in the worker: the reference result (compared by
+    `compare(got, expected, call)`, default exact) or the error."""
     result, error, returned_out, modified = outcome
     assert not modified, f"inputs modified: {modified}"
     if call.expect is not None:
@@ -86,7 +87,7 @@ def check(call, expected, outcome):
     if isinstance(expected, tuple):
         assert result == expected and [type(v) for v in result] == [type(v) for v in expected], (result, expected)
         return
-    assert_same(result, expected)
+    (compare or (lambda got, want, _: assert_same(got, want)))(result, expected, call)
     if "out" in call.out_kwargs:
         assert returned_out, "the result is not the out= array"
 
@@ -102,7 +103,7 @@ def fuzz(row, worker, families, max_examples, derandomize=True, seed=None):
         call, expected = fuzz_call(row, HypothesisDraw(data), families)
         note(repr(call))
         ran[0] += 1
-        check(call, expected, worker.run(call))
+        check(call, expected, worker.run(call), row.compare)
 
     if seed is not None:
         one = hypothesis.seed(seed)(one)

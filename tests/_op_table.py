@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from _support import I8, LAYOUTS, U8, as_layout, qrange, ref
+from _support import I8, LAYOUTS, U8, as_layout, assert_same, assert_within_one_lsb, qrange, ref
 
 F32 = np.float32
 F32_MAX = float(np.finfo(np.float32).max)
@@ -318,12 +318,17 @@ def dtype_of(call, key):
 
 class Row:
     """One operator of the table (see the module docstring). `prepacked`: the row draws a
-    prepacked class and its `run`; `has_out`: the call takes `out=`."""
+    prepacked class and its `run`; `has_out`: the call takes `out=`; `compare(got, expected,
+    call)` asserts a valid result (default: exact, `assert_same`); `examples`: the Hypothesis
+    examples test_fuzz.py runs."""
 
-    def __init__(self, name, gen, corruptions, reference=None, prepacked=False, has_out=True):
+    def __init__(self, name, gen, corruptions, reference=None, prepacked=False, has_out=True,
+                 compare=None, examples=300):
         self.name, self.gen, self.corruptions = name, gen, corruptions
         self.reference = reference or self._reference
         self.prepacked, self.has_out = prepacked, has_out
+        self.compare = compare or (lambda got, expected, call: assert_same(got, expected))
+        self.examples = examples
 
     def _reference(self, kwargs, run):
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
@@ -417,7 +422,7 @@ def weighted_corruptions(call, rank_bad):
     x_where = "kwargs" if call.run is None else "run"
     x = (call.run or call.kwargs)["x"].value
     w = call.kwargs["weight"].value
-    c_out = w.shape[0]
+    c_out = w.shape[2 if w.ndim == 6 else 0]  # locally_connected2d: [OH, OW, C_out, ...]
     table = {**qparam_corruptions("kwargs", "input", xd), **qparam_corruptions("kwargs", "output", xd),
              "weight_scale": BAD_SCALES + [(np.ones(c_out + 1), ValueError)],
              "weight_zero_point": bad_zero_points(wd) + [(np.zeros(c_out + 1, np.int32), ValueError)],
@@ -433,8 +438,9 @@ def weighted_corruptions(call, rank_bad):
             bad.append((x_where, "x", Arr(x.astype(np.int8)), TypeError))
     if "stride" in call.kwargs:
         bad += corruption_list("kwargs", {"stride": BAD_SIZES, "dilation": BAD_SIZES,
-                                          "padding": BAD_PADDINGS + [("full", ValueError)],
-                                          "groups": [(0, ValueError), (1.5, TypeError),
+                                          "padding": BAD_PADDINGS + [("full", ValueError)]})
+    if "groups" in call.kwargs:
+        bad += corruption_list("kwargs", {"groups": [(0, ValueError), (1.5, TypeError),
                                                      (call.kwargs["groups"] + 1, ValueError)]})
     return bad
 
@@ -545,18 +551,24 @@ def broadcast_shapes(d):
     return shape, operand(), operand()
 
 
-def gen_add(d):
+def gen_binary(d, target):
+    """add or multiply (same keywords and rules)."""
     dt = d.choice([U8, I8])
     _, sa, sb = broadcast_shapes(d)
     q = {**qparams(d, dt, "a"), **qparams(d, dt, "b"), **qparams(d, dt, "output")}
     clamp, clamp_error = clamp_bounds(d, dt)
-    error = first_error(clamp_error, multiplier_error(q["a_scale"], q["output_scale"], 255),
-                        multiplier_error(q["b_scale"], q["output_scale"], 255))
-    return Call("add", dict(a=Arr(qvalues(d, sa, dt)), b=Arr(qvalues(d, sb, dt)), **q, **clamp),
+    if target == "add":
+        error = first_error(clamp_error, multiplier_error(q["a_scale"], q["output_scale"], 255),
+                            multiplier_error(q["b_scale"], q["output_scale"], 255))
+    else:  # one multiplier float32(sa·sb)/so
+        with np.errstate(over="ignore", under="ignore"):
+            error = first_error(clamp_error, multiplier_error(F32(q["a_scale"]) * F32(q["b_scale"]),
+                                                              q["output_scale"]))
+    return Call(target, dict(a=Arr(qvalues(d, sa, dt)), b=Arr(qvalues(d, sb, dt)), **q, **clamp),
                 expect=error)
 
 
-def add_corruptions(call):
+def binary_corruptions(call):
     dt = dtype_of(call, "a")
     a, b = call.kwargs["a"].value, call.kwargs["b"].value
     other = I8 if dt == U8 else U8
@@ -744,6 +756,421 @@ def choose_qparams_reference(kwargs, run):
         return ref.choose_qparams(**kwargs)
 
 
+# multiply, concatenate, channel_shuffle
+
+def concat_draw(d):
+    """(dtype, arrays, axis as passed, error): 1 to 4 arrays of one rank, equal but on axis."""
+    dt = d.choice([U8, I8])
+    rank = d.int(1, 4)
+    shape = [d.batch_size() if i == 0 else d.int(1, 5) for i in range(rank)]
+    axis = d.int(-rank, rank - 1)
+    arrays = []
+    for _ in range(d.int(1, 4)):
+        s = list(shape)
+        s[axis] = d.int(0, 5)
+        arrays.append(Arr(qvalues(d, tuple(s), dt)))
+    return dt, arrays, axis
+
+
+def gen_concatenate(d):
+    dt, arrays, axis = concat_draw(d)
+    n = len(arrays)
+    if d.flag(0.3):
+        scales, zps = scale(d), zero_point(d, dt)
+        s_all = [scales] * n
+    else:
+        s_all = [scale(d) for _ in range(n)]
+        scales = d.choice([s_all, Arr(np.array(s_all)), tuple(s_all)])
+        zps = [zero_point(d, dt) for _ in range(n)]
+    out = qparams(d, dt, "output")
+    clamp, clamp_error = clamp_bounds(d, dt)
+    return Call("concatenate", dict(arrays=arrays, axis=axis, input_scales=scales, input_zero_points=zps,
+                                    **out, **clamp),
+                expect=first_error(clamp_error, multiplier_error(s_all, out["output_scale"])))
+
+
+def concatenate_corruptions(call):
+    arrays = call.kwargs["arrays"]
+    dt = arrays[0].value.dtype
+    first = arrays[0].value
+    other = I8 if dt == U8 else U8
+    n, rank = len(arrays), first.ndim
+    table = {"arrays": [([], ValueError), (Arr(first), ValueError),
+                        (arrays + [Arr(first.astype(other))], TypeError),
+                        (arrays + [Arr(first.astype(np.float32))], TypeError),
+                        (arrays + [Arr(first[..., None])], ValueError),
+                        (arrays + [Arr(np.zeros((), dt))], ValueError)],
+             "axis": [(rank, ValueError), (-rank - 1, ValueError), (0.5, TypeError)],
+             "input_scales": [([1.0] * (n + 1), ValueError)] + BAD_SCALES,
+             "input_zero_points": [([0] * (n + 1), ValueError)] + bad_zero_points(dt),
+             **qparam_corruptions("kwargs", "output", dt), **bad_clamps(dt)}
+    return corruption_list("kwargs", table)
+
+
+def gen_channel_shuffle(d):
+    dt = d.choice([U8, I8])
+    groups, k = d.int(1, 6), d.int(1, 5)
+    lead = any_shape(d)[:d.int(0, 3)]
+    return Call("channel_shuffle", dict(x=Arr(qvalues(d, lead + (groups * k,), dt)), groups=groups))
+
+
+def channel_shuffle_corruptions(call):
+    x, groups = call.kwargs["x"].value, call.kwargs["groups"]
+    table = {"x": bad_qarrays(x) + [(Arr(np.zeros((), x.dtype)), ValueError)],
+             "groups": [(0, ValueError), (1.5, TypeError), (x.shape[-1] + 1, ValueError)]}
+    if groups > 1:
+        table["x"].append((Arr(x[..., 1:]), ValueError))
+    return corruption_list("kwargs", table)
+
+
+# conv_transpose2d / ConvTranspose2d, locally_connected2d / LocallyConnected2d
+
+def gen_conv_transpose2d(d, prepacked=False):
+    xd, wd = d.choice([(U8, I8), (U8, U8), (I8, I8)])
+    groups, gic, goc = d.choice([1, 2, 3]), d.int(1, 5), d.int(1, 5)
+    kh, kw = d.int(1, 4), d.int(1, 4)
+    stride, (sh, sw) = size_param(d, 1, 3)
+    dilation, (dh, dw) = size_param(d, 1, 3)
+    limits = (max(sh, dh) - 1, max(sw, dw) - 1)
+    output_padding, ops = size_param(d, 0, min(limits)) if d.flag(0.5) else (0, (0, 0))
+    padding, pads = padding_param(d, 3)
+    n, h, w = d.batch_size(), spatial(d, 1, 6), spatial(d, 1, 6)
+    size = [(i - 1) * s - a - b + dl * (k - 1) + o + 1
+            for i, s, a, b, dl, k, o in zip((h, w), (sh, sw), pads[:2], pads[2:], (dh, dw), (kh, kw), ops)]
+    c_out, k = groups * goc, kh * kw * gic
+    x = qvalues(d, (n, h, w, groups * gic), xd)
+    weight = qvalues(d, (c_out, kh, kw, gic), wd)
+    kwargs = dict(weight=Arr(weight), stride=stride, padding=padding, output_padding=output_padding,
+                  dilation=dilation, groups=groups)
+    kwargs.update(weighted_qparams(d, xd, wd, c_out, k, kwargs))
+    error = ValueError if 0 in (h, w) or min(size) < 1 else None
+    return weighted_call(d, "conv_transpose2d", "ConvTranspose2d", prepacked, x, kwargs, error)
+
+
+def conv_transpose2d_corruptions(call):
+    s, dl = (np.broadcast_to(np.asarray(call.kwargs[k]), (2,)) for k in ("stride", "dilation"))
+    bad = weighted_corruptions(call, _x_extra_axis)
+    bad += corruption_list("kwargs", {"output_padding": [(int(max(s.max(), dl.max())), ValueError),
+                                                         (-1, ValueError), (0.5, TypeError)]})
+    return bad + [("kwargs", "padding", "same", ValueError)]
+
+
+def gen_locally_connected2d(d, prepacked=False):
+    xd, wd = d.choice([(U8, I8), (U8, U8), (I8, I8)])
+    c_in, c_out = d.int(1, 5), d.int(1, 5)
+    kh, kw = d.int(1, 3), d.int(1, 3)
+    stride, (sh, sw) = size_param(d, 1, 3)
+    dilation, (dh, dw) = size_param(d, 1, 2)
+    padding, pads = padding_param(d, 2)
+    n, (h, w) = d.batch_size(), input_size(d, pads, (kh, kw), (dh, dw))
+    error = first_error(ValueError if 0 in (h, w) else None, window_error((h, w), pads, (kh, kw), (dh, dw)))
+    oh, ow = (1, 1) if error else [(i + a + b - (k - 1) * dl - 1) // s + 1 for i, a, b, k, dl, s in
+                                   zip((h, w), pads[:2], pads[2:], (kh, kw), (dh, dw), (sh, sw))]
+    if d.flag(0.1) and not error:  # weights for another output size
+        oh, error = oh + 1, ValueError
+    x = qvalues(d, (n, h, w, c_in), xd)
+    weight = qvalues(d, (oh, ow, c_out, kh, kw, c_in), wd)
+    kwargs = dict(weight=Arr(weight), stride=stride, padding=padding, dilation=dilation)
+    kwargs.update(weighted_qparams(d, xd, wd, c_out, kh * kw * c_in, kwargs))
+    if kwargs["bias"] is not None:  # one bias per output pixel and channel
+        b = kwargs["bias"].value
+        kwargs["bias"] = Arr(np.stack([np.roll(b, i) for i in range(oh * ow)]).reshape(oh, ow, c_out))
+    return weighted_call(d, "locally_connected2d", "LocallyConnected2d", prepacked, x, kwargs, error)
+
+
+def locally_connected2d_corruptions(call):
+    bias = np.zeros(call.kwargs["weight"].value.shape[:3], np.int32)
+    bad = [c for c in weighted_corruptions(call, _x_extra_axis) if c[1] != "bias" and not (isinstance(c[2], str) and c[2] == "full")]
+    bad.append(("kwargs", "padding", "same", TypeError))  # no string paddings
+    return bad + corruption_list("kwargs", {"bias": [(Arr(bias[..., None]), ValueError),
+                                                     (Arr(bias.reshape(-1)), ValueError),
+                                                     (Arr(bias.astype(np.int64)), TypeError)]})
+
+
+def weighted_reference(name):
+    """The reference of a windowed weighted operator (function or class)."""
+    def reference(kwargs, run):
+        kwargs = dict(kwargs, **(run or {}))
+        return getattr(ref, name)(**{k: v for k, v in kwargs.items() if k not in ("out", "input_dtype")})
+    return reference
+
+
+# dynamic_linear
+
+def gen_dynamic_linear(d):
+    k = d.int(100, 2000) if d.flag(0.1) else d.int(1, 40)
+    c_out = d.int(1, 20)
+    lead = d.choice([(d.batch_size(),), (), (d.int(0, 3), d.int(0, 3))])
+    rng = d.rng()
+    x = (rng.normal(d.uniform(-3, 3), 10.0 ** d.uniform(-3, 3), lead + (k,))).astype(
+        d.choice([np.float32, np.float64, np.float16]))
+    error = None
+    if d.flag(0.05) and x.size:
+        x.flat[0], error = d.choice([np.nan, np.inf]), ValueError
+    if d.flag(0.4):
+        w_s = Arr(np.array([scale(d) for _ in range(c_out)]))
+        w_zp = Arr(np.array([zero_point(d, I8) for _ in range(c_out)], np.int32))
+    else:
+        w_s, w_zp = scale(d), zero_point(d, I8)
+    bias = None if d.flag(0.3) else Arr(rng.normal(0, 10, c_out).astype(d.choice([np.float32, np.float64])))
+    kwargs = dict(x_float32=Arr(x), weight=Arr(qvalues(d, (c_out, k), I8)), bias=bias, weight_scale=w_s,
+                  weight_zero_point=w_zp, reduce_range=d.flag(0.3))
+    return Call("dynamic_linear", kwargs, expect=error)
+
+
+def dynamic_linear_corruptions(call):
+    x, w = call.kwargs["x_float32"].value, call.kwargs["weight"].value
+    c_out = w.shape[0]
+    table = {"x_float32": [(Arr(x[..., :-1]), ValueError), (Arr(x.astype(np.complex64)), TypeError)],
+             "weight": [(Arr(w.view(U8)), TypeError), (Arr(w.astype(np.float32)), TypeError),
+                        (Arr(w[None]), ValueError)],
+             "bias": [(Arr(np.zeros(c_out, np.int32)), TypeError), (Arr(np.zeros(c_out + 1)), ValueError)],
+             "weight_scale": BAD_SCALES + [(np.ones(c_out + 1), ValueError)],
+             "weight_zero_point": bad_zero_points(I8) + [(np.zeros(c_out + 1, np.int32), ValueError)]}
+    return corruption_list("kwargs", table)
+
+
+# lookup-table activations and softmax (float-defined: at most 1 LSB)
+
+LOOKUP_SPREAD = {"sigmoid": 1.0, "tanh": 2.0, "hardsigmoid": 1.0, "hardswish": None, "leaky_relu": None}
+
+
+def gen_lookup(d, name):
+    dt = d.choice([U8, I8])
+    kwargs = dict(x=Arr(qvalues(d, any_shape(d), dt)), **qparams(d, dt, "input"))
+    if name == "leaky_relu" and d.flag(0.8):
+        kwargs["negative_slope"] = d.choice([0.01, 0.1, 0.5, 1.0, -0.3, 2.0, 0.0, d.uniform(-5, 5)])
+    spread = LOOKUP_SPREAD.get(name) or 255 * kwargs["input_scale"]
+    if LOOKUP_SPREAD.get(name) is None or d.flag(0.7):
+        kwargs.update(output_scale=output_scale(d, 256 * spread), output_zero_point=zero_point(d, dt))
+    clamp, error = clamp_bounds(d, dt)
+    return Call(name, dict(kwargs, **clamp), expect=error)
+
+
+def lookup_corruptions(call):
+    x = call.kwargs["x"].value
+    dt = x.dtype
+    table = {"x": bad_qarrays(x), **qparam_corruptions("kwargs", "input", dt), **bad_clamps(dt)}
+    if "output_scale" in call.kwargs:
+        table.update(qparam_corruptions("kwargs", "output", dt))
+    else:
+        table["output_scale"] = [(0.1, (TypeError, ValueError))]  # without its zero point
+    if call.target == "leaky_relu":
+        table["negative_slope"] = [(math.nan, ValueError), (math.inf, ValueError), ("a", TypeError)]
+    return corruption_list("kwargs", table)
+
+
+def gen_softmax(d):
+    dt = d.choice([U8, I8])
+    shape = any_shape(d)
+    if not shape:
+        shape = (d.int(1, 9),)
+    if d.flag(0.1):
+        shape = shape[:-1] + (d.int(100, 600),)
+    kwargs = dict(x=Arr(qvalues(d, shape, dt)), axis=d.int(-len(shape), len(shape) - 1), **qparams(d, dt, "input"))
+    if d.flag(0.6):
+        kwargs.update(output_scale=output_scale(d, 256.0), output_zero_point=zero_point(d, dt))
+    clamp, error = clamp_bounds(d, dt)
+    return Call("softmax", dict(kwargs, **clamp), expect=error)
+
+
+def softmax_reference(kwargs, run):
+    """reference.softmax; an empty x gives an empty result (no maximum to take)."""
+    x = kwargs["x"]
+    if x.size == 0:
+        return np.zeros(x.shape, x.dtype)
+    return ref.softmax(**{k: v for k, v in kwargs.items() if k != "out"})
+
+
+def softmax_corruptions(call):
+    x = call.kwargs["x"].value
+    bad = lookup_corruptions(call)
+    bad += corruption_list("kwargs", {"axis": [(x.ndim, ValueError), (-x.ndim - 1, ValueError), (0.5, TypeError)],
+                                      "x": [(Arr(np.zeros((), x.dtype)), ValueError)]})
+    return bad
+
+
+# normalisations (float-defined: at most 1 LSB)
+
+def affine_params(d, shape):
+    """gamma and beta keywords: None or random float arrays of `shape`; the largest |gamma|."""
+    rng = d.rng()
+    gamma = None if d.flag(0.3) else rng.uniform(-2, 2, shape).astype(d.choice([np.float32, np.float64]))
+    beta = None if d.flag(0.3) else rng.normal(0, 0.5, shape)
+    spread = 8 * (1 if gamma is None or gamma.size == 0 else float(np.abs(gamma).max())) + 1
+    return dict(gamma=None if gamma is None else Arr(gamma), beta=None if beta is None else Arr(beta)), spread
+
+
+def norm_qparams(d, dt, spread):
+    q = {**qparams(d, dt, "input"), "output_scale": output_scale(d, 256 * spread),
+         "output_zero_point": zero_point(d, dt), "eps": d.choice([1e-5, 0.0, 1e-3, 0.5])}
+    clamp, error = clamp_bounds(d, dt)
+    return dict(q, **clamp), error
+
+
+def gen_group_norm(d):
+    dt = d.choice([U8, I8])
+    groups, k = d.int(1, 4), d.int(1, 4)
+    inner = tuple(spatial(d, 1, 5) for _ in range(d.int(0, 2)))
+    x = qvalues(d, (d.batch_size(),) + inner + (groups * k,), dt)
+    affine, spread = affine_params(d, (groups * k,))
+    q, error = norm_qparams(d, dt, spread)
+    return Call("group_norm", dict(x=Arr(x), num_groups=groups, **affine, **q),
+                expect=first_error(ValueError if 0 in inner else None, error))
+
+
+def norm_corruptions(call):
+    x = call.kwargs["x"].value
+    dt, c = x.dtype, x.shape[-1]
+    table = {"x": bad_qarrays(x), **qparam_corruptions("kwargs", "input", dt),
+             **qparam_corruptions("kwargs", "output", dt), **bad_clamps(dt),
+             "eps": [(-1e-5, ValueError), (math.nan, ValueError), ("a", TypeError)]}
+    shape = call.kwargs["gamma"].value.shape if call.kwargs["gamma"] is not None else (c,)
+    for key in ("gamma", "beta"):
+        table[key] = [(Arr(np.ones(shape[:-1] + (shape[-1] + 1,))), ValueError),
+                      (Arr(np.full(shape, np.inf)), ValueError), (Arr(np.full(shape, "a")), TypeError)]
+    if call.target == "group_norm":
+        table["num_groups"] = [(0, ValueError), (c + 1, ValueError), (1.5, TypeError)]
+        table["x"] = table["x"] + [(Arr(x.reshape(-1)), ValueError)]
+    return corruption_list("kwargs", table)
+
+
+def gen_batch_norm2d(d):
+    dt = d.choice([U8, I8])
+    c = d.int(1, 12)
+    shape = (d.batch_size(), spatial(d, 1, 6), spatial(d, 1, 6), c)
+    x = qvalues(d, shape, dt)
+    rng = d.rng()
+    mean = rng.normal(0, 10.0 ** d.uniform(-2, 2), c)
+    var = rng.uniform(0, 10.0 ** d.uniform(-3, 2), c)
+    affine, spread = affine_params(d, (c,))
+    q, error = norm_qparams(d, dt, spread)
+    if q["eps"] == 0 and d.flag(0.5):
+        var[0], error = 0.0, ValueError
+    error = first_error(ValueError if 0 in shape[1:] else None, error)
+    return Call("batch_norm2d", dict(x=Arr(x), mean=Arr(mean), var=Arr(var), **affine, **q), expect=error)
+
+
+def batch_norm2d_corruptions(call):
+    x = call.kwargs["x"].value
+    bad = norm_corruptions(call)
+    c = x.shape[-1]
+    return bad + corruption_list("kwargs", {
+        "x": [(Arr(x.reshape(-1)), ValueError)], "mean": [(None, ValueError), (Arr(np.zeros(c + 1)), ValueError)],
+        "var": [(Arr(np.full(c, -1.0)), ValueError), (Arr(np.full(c, np.nan)), ValueError)]})
+
+
+def gen_layer_norm(d):
+    dt = d.choice([U8, I8])
+    shape = any_shape(d) or (d.int(1, 6),)
+    if d.flag(0.1):
+        shape = shape[:-1] + (d.int(100, 600),)
+    trailing = d.int(1, len(shape))
+    normalized = tuple(shape[len(shape) - trailing:])
+    passed = normalized[0] if trailing == 1 and d.flag(0.5) else d.choice([normalized, list(normalized)])
+    affine, spread = affine_params(d, normalized)
+    q, error = norm_qparams(d, dt, spread)
+    return Call("layer_norm", dict(x=Arr(qvalues(d, shape, dt)), normalized_shape=passed, **affine, **q),
+                expect=first_error(ValueError if 0 in normalized else None, error))
+
+
+def layer_norm_corruptions(call):
+    x = call.kwargs["x"].value
+    bad = norm_corruptions(call)
+    return bad + corruption_list("kwargs", {"normalized_shape": [(x.shape + (2,), ValueError), ((), ValueError),
+                                                                  (1.5, TypeError)]})
+
+
+# resize2d (nearest exact, bilinear at most 1 LSB)
+
+def gen_resize2d(d):
+    dt = d.choice([U8, I8])
+    x = qvalues(d, (d.batch_size(), d.int(1, 9), d.int(1, 9), spatial(d, 1, 8)), dt)
+    size, _ = size_param(d, 1, 14)
+    mode = d.choice(["nearest", "bilinear"])
+    kwargs = dict(x=Arr(x), size=size, mode=mode)
+    if mode == "bilinear" or d.flag(0.2):
+        kwargs["align_corners"] = d.flag(0.5)
+    error = ValueError if mode == "nearest" and kwargs.get("align_corners") or x.shape[3] == 0 else None
+    return Call("resize2d", kwargs, expect=error)
+
+
+def resize2d_corruptions(call):
+    x = call.kwargs["x"].value
+    table = {"x": bad_qarrays(x) + [(Arr(x.reshape(-1)), ValueError)], "size": BAD_SIZES,
+             "mode": [("cubic", ValueError)], "align_corners": [("yes", TypeError)]}
+    return corruption_list("kwargs", table)
+
+
+def resize2d_compare(got, expected, call):
+    (assert_within_one_lsb if call.kwargs["mode"] == "bilinear" else assert_same)(got, expected)
+
+
+# embedding_bag (float results within 4 float32 ulps of the bag's Σ|terms|, "max" exact)
+
+def gen_embedding_bag(d):
+    rng = d.rng()
+    bits, rows, dim = d.choice([8, 4]), d.int(1, 12), d.int(1, 9)
+    if d.flag(0.1):
+        dim = d.int(500, 1500)
+    cols = dim if bits == 8 else (dim + 1) // 2
+    weight = rng.integers(0, 256, (rows, cols)).astype(U8)
+    scales = rng.uniform(-2, 2, rows).astype(d.choice([np.float32, np.float64]))
+    biases = rng.normal(0, 3, rows).astype(np.float32)
+    mode = d.choice(["sum", "mean", "max"])
+    kwargs = dict(weight=Arr(weight), scales=Arr(scales), biases=Arr(biases), mode=mode, bits=bits)
+    bags = d.int(0, 5)
+    if d.flag(0.3):
+        indices = rng.integers(0, rows, (bags, d.int(1, 4)))
+        offsets = None
+    else:
+        lengths = rng.integers(1, 5, bags)
+        indices = rng.integers(0, rows, int(lengths.sum()))
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)[:bags]
+        if d.flag(0.4):
+            kwargs["include_last_offset"] = True
+            offsets = np.append(offsets, len(indices)) if bags else np.zeros(1, np.int64)
+    kwargs.update(indices=Arr(indices.astype(d.choice([np.int32, np.int64]))),
+                  offsets=None if offsets is None else Arr(offsets))
+    if mode == "sum" and d.flag(0.4):
+        kwargs["per_sample_weights"] = Arr(rng.normal(0, 1, indices.shape).astype(np.float32))
+    return Call("embedding_bag", kwargs)
+
+
+def embedding_bag_corruptions(call):
+    w, idx = call.kwargs["weight"].value, call.kwargs["indices"].value
+    rows = w.shape[0]
+    table = {"weight": [(Arr(w.astype(np.int8)), TypeError), (Arr(w[None]), ValueError)],
+             "scales": [(Arr(np.ones(rows + 1)), ValueError)], "biases": [(Arr(np.ones(rows + 1)), ValueError)],
+             "bits": [(2, ValueError), (1.5, TypeError)], "mode": [("min", ValueError)],
+             "indices": [(Arr(idx.astype(np.float32)), TypeError)]}
+    if idx.size:
+        table["indices"] += [(Arr(np.full(idx.shape, rows)), ValueError), (Arr(np.full(idx.shape, -1)), ValueError)]
+    if call.kwargs["mode"] != "sum":
+        table["per_sample_weights"] = [(Arr(np.ones(idx.shape, np.float32)), ValueError)]
+    return corruption_list("kwargs", table)
+
+
+def embedding_bag_reference(kwargs, run):
+    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    return ref.embedding_bag(**kwargs).astype(F32)
+
+
+def embedding_bag_compare(got, expected, call):
+    """As test_embedding_bag: within 4 float32 ulps of Σ|terms| (+|result|), "max" exact."""
+    kwargs, _ = call.values(library=False)
+    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    if kwargs["mode"] == "max":
+        return assert_same(got, expected)
+    absolute = dict(kwargs, mode="sum", scales=np.abs(kwargs["scales"]), biases=np.abs(kwargs["biases"]))
+    if kwargs.get("per_sample_weights") is not None:
+        absolute["per_sample_weights"] = np.abs(kwargs["per_sample_weights"])
+    want = ref.embedding_bag(**kwargs)
+    bound = 4 * np.finfo(F32).eps * (np.abs(ref.embedding_bag(**absolute)) + np.abs(want))
+    assert got.dtype == F32 and got.shape == want.shape and got.flags.c_contiguous, (got.dtype, got.shape)
+    assert np.all(np.abs(got - want) <= bound), f"beyond 4 ulps: {np.abs(got - want).max()}"
+
+
 def _x_extra_axis(x):
     return x[None]
 
@@ -762,13 +1189,40 @@ OPS = [
     Row("max_pool2d", gen_max_pool2d, pool_corruptions),
     Row("avg_pool2d", gen_avg_pool2d, lambda c: pool_corruptions(c, ("input", "output"))),
     Row("global_avg_pool2d", gen_global_avg_pool2d, lambda c: pool_corruptions(c, ("input", "output"))),
-    Row("add", gen_add, add_corruptions),
+    Row("add", lambda d: gen_binary(d, "add"), binary_corruptions),
     Row("clamp", gen_clamp, clamp_corruptions),
     Row("quantize", gen_quantize, quantize_corruptions, quantize_reference),
     Row("dequantize", gen_dequantize, dequantize_corruptions),
     Row("requantize", gen_requantize, requantize_corruptions),
     Row("choose_qparams", gen_choose_qparams, choose_qparams_corruptions, choose_qparams_reference,
         has_out=False),
+    Row("multiply", lambda d: gen_binary(d, "multiply"), binary_corruptions, examples=200),
+    Row("concatenate", gen_concatenate, concatenate_corruptions, examples=200),
+    Row("channel_shuffle", gen_channel_shuffle, channel_shuffle_corruptions, examples=150),
+    Row("conv_transpose2d", gen_conv_transpose2d, conv_transpose2d_corruptions,
+        weighted_reference("conv_transpose2d"), examples=200),
+    Row("ConvTranspose2d", lambda d: gen_conv_transpose2d(d, prepacked=True), conv_transpose2d_corruptions,
+        weighted_reference("conv_transpose2d"), prepacked=True, examples=200),
+    Row("locally_connected2d", gen_locally_connected2d, locally_connected2d_corruptions,
+        weighted_reference("locally_connected2d"), examples=200),
+    Row("LocallyConnected2d", lambda d: gen_locally_connected2d(d, prepacked=True),
+        locally_connected2d_corruptions, weighted_reference("locally_connected2d"), prepacked=True,
+        examples=200),
+    Row("dynamic_linear", gen_dynamic_linear, dynamic_linear_corruptions, examples=200),
+    *(Row(name, lambda d, name=name: gen_lookup(d, name), lookup_corruptions,
+          compare=lambda got, expected, call: assert_within_one_lsb(got, expected), examples=150)
+      for name in LOOKUP_SPREAD),
+    Row("softmax", gen_softmax, softmax_corruptions, softmax_reference,
+        compare=lambda got, expected, call: assert_within_one_lsb(got, expected), examples=200),
+    Row("group_norm", gen_group_norm, norm_corruptions,
+        compare=lambda got, expected, call: assert_within_one_lsb(got, expected), examples=200),
+    Row("batch_norm2d", gen_batch_norm2d, batch_norm2d_corruptions,
+        compare=lambda got, expected, call: assert_within_one_lsb(got, expected), examples=200),
+    Row("layer_norm", gen_layer_norm, layer_norm_corruptions,
+        compare=lambda got, expected, call: assert_within_one_lsb(got, expected), examples=200),
+    Row("resize2d", gen_resize2d, resize2d_corruptions, compare=resize2d_compare, examples=200),
+    Row("embedding_bag", gen_embedding_bag, embedding_bag_corruptions, embedding_bag_reference,
+        compare=embedding_bag_compare, examples=200),
 ]
 
 

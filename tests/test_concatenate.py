@@ -129,3 +129,11 @@ def test_concatenate_rejects(changes, exc, match):
     arrays, axis = kw.pop("arrays"), kw.pop("axis")
     with pytest.raises(exc, match=match):
         qs.concatenate(arrays, axis, **kw)
+
+
+def test_overflowing_multiplier_is_a_value_error():
+    # Found by fuzzing: the native side reported it as NotImplementedError.
+    x = np.zeros((2, 3), np.uint8)
+    with pytest.raises(ValueError, match="input_scales"):
+        qs.concatenate([x, x], input_scales=[1e33, 1.0], input_zero_points=0, output_scale=1e-12,
+                       output_zero_point=0)

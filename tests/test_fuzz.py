@@ -15,9 +15,6 @@ import qnnpack_swift as qs
 from _fuzz import Worker, check, fuzz
 from _op_table import OPS, Arr, Call
 
-EXAMPLES = 300
-
-
 @pytest.fixture(scope="module")
 def worker():
     w = Worker()
@@ -28,7 +25,7 @@ def worker():
 @pytest.mark.parametrize("row", OPS, ids=[row.name for row in OPS])
 def test_fuzz(row, worker):
     families = qs.cpu_features()["supported_kernel_families"]
-    assert fuzz(row, worker, families, EXAMPLES) >= EXAMPLES
+    assert fuzz(row, worker, families, row.examples) >= row.examples
 
 
 class Crash:

@@ -177,3 +177,16 @@ def test_locally_connected2d_rejects(changes, exc, match):
         call_weighted(qs.locally_connected2d, None, "function", changes, _X, _W, stride=1,
                       input_scale=0.5, input_zero_point=128, weight_scale=0.25,
                       weight_zero_point=0, output_scale=1.0, output_zero_point=128)
+
+
+def test_fortran_ordered_float_bias():
+    # Found by fuzzing: a float bias [OH, OW, C_out] in Fortran order was quantized into a
+    # Fortran-ordered int32 array, which the native create rejected.
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, (1, 3, 3, 2), dtype=np.uint8)
+    w = rng.integers(-128, 128, (2, 2, 3, 2, 2, 2), dtype=np.int8)
+    bias = rng.normal(0, 100, (2, 2, 3))
+    kw = dict(input_scale=0.1, input_zero_point=128, weight_scale=0.05, weight_zero_point=0,
+              output_scale=0.5, output_zero_point=100)
+    assert_same(qs.locally_connected2d(x, w, np.asfortranarray(bias), **kw),
+                ref.locally_connected2d(x, w, bias, **kw))

@@ -146,3 +146,15 @@ def _bad_cases():
 def test_multiply_rejects(changes, exc, match):
     with pytest.raises(exc, match=match):
         call_binary(qs.multiply, changes)
+
+
+def test_large_scale_ratios_with_a_finite_multiplier():
+    # Found by fuzzing: add's rule (a_scale / output_scale · 255 finite) rejected these
+    # although multiply's one multiplier f32(a_scale · b_scale) / output_scale is finite.
+    a = np.array([52], np.int8)
+    b = np.array([62, 64, -128], np.int8)
+    kw = dict(a_scale=1.78e30, a_zero_point=127, b_scale=1.64e-27, b_zero_point=7,
+              output_scale=9.77e-21, output_zero_point=97)
+    assert_same(qs.multiply(a, b, **kw), ref.multiply(a, b, **kw))
+    with pytest.raises(ValueError, match="a_scale \\* b_scale"):
+        qs.multiply(a, b, **dict(kw, b_scale=1e30, output_scale=1e-30))

@@ -269,6 +269,34 @@ func runArguments() -> [BadArgument<RunArgs>] {
                    status: .success)]
 }
 
+/// The arguments of add and multiply: [3, 4] with b broadcast over the rows.
+struct BinaryArgs {
+  var dtype: Int32 = 1, ndim = 2
+  var shape: UnsafePointer<Int>? = abiAdd.shape, aStrides: UnsafePointer<Int>? = abiAdd.aStrides
+  var bStrides: UnsafePointer<Int>? = abiAdd.bStrides
+  var a: UnsafeRawPointer? = abiBytes, b: UnsafeRawPointer? = abiBytes
+  var aScale: Float = 0.5, aZeroPoint: Int32 = -3, bScale: Float = 0.25, bZeroPoint: Int32 = 9
+  var outputScale: Float = 0.75, outputZeroPoint: Int32 = 1, outputMin: Int32 = -128, outputMax: Int32 = 127
+  var output: UnsafeMutableRawPointer?
+}
+
+/// What add and multiply reject (or accept) alike.
+func binaryArguments() -> [BadArgument<BinaryArgs>] {
+  dtypeArguments("dtype", \BinaryArgs.dtype)
+    + [-1, 0, 9].map { n in BadArgument<BinaryArgs>(name: "ndim = \(n)", change: { $0.ndim = n }, status: .invalidParameter) }
+    + [nullArgument("shape", \.shape), nullArgument("a_strides", \.aStrides), nullArgument("b_strides", \.bStrides),
+       nullArgument("a", \.a), nullArgument("b", \.b), nullArgument("output", \.output),
+       BadArgument(name: "a negative size", change: { $0.shape = abiAdd.negativeSize }, status: .invalidParameter),
+       BadArgument(name: "a negative stride", change: { $0.aStrides = abiAdd.negativeStride }, status: .invalidParameter),
+       BadArgument(name: "an empty shape with NULL buffers",
+                   change: { $0.shape = abiAdd.empty; $0.a = nil; $0.b = nil; $0.output = nil }, status: .success),
+       BadArgument(name: "sizes whose product overflows", change: { $0.shape = abiAdd.overflowing }, status: .outOfMemory)]
+    + scaleArguments("a_scale", \.aScale) + scaleArguments("b_scale", \.bScale) + scaleArguments("output_scale", \.outputScale)
+    + rangeArguments("a_zero_point", \.aZeroPoint, .int8) + rangeArguments("b_zero_point", \.bZeroPoint, .int8)
+    + rangeArguments("output_zero_point", \.outputZeroPoint, .int8)
+    + rangeArguments("output_min", \.outputMin, .int8) + rangeArguments("output_max", \.outputMax, .int8)
+}
+
 final class ABIStatusTests: XCTestCase {
   let output = OutputBuffer()
 
@@ -307,31 +335,9 @@ final class ABIStatusTests: XCTestCase {
   }
 
   func testAdd() {
-    struct AddArgs {
-      var dtype: Int32 = 1, ndim = 2
-      var shape: UnsafePointer<Int>? = abiAdd.shape, aStrides: UnsafePointer<Int>? = abiAdd.aStrides
-      var bStrides: UnsafePointer<Int>? = abiAdd.bStrides
-      var a: UnsafeRawPointer? = abiBytes, b: UnsafeRawPointer? = abiBytes
-      var aScale: Float = 0.5, aZeroPoint: Int32 = -3, bScale: Float = 0.25, bZeroPoint: Int32 = 9
-      var outputScale: Float = 0.75, outputZeroPoint: Int32 = 1, outputMin: Int32 = -128, outputMax: Int32 = 127
-      var output: UnsafeMutableRawPointer?
-    }
-    var valid = AddArgs()
+    var valid = BinaryArgs()
     valid.output = output.pointer
-    let bad = dtypeArguments("dtype", \AddArgs.dtype)
-      + [-1, 0, 9].map { n in BadArgument<AddArgs>(name: "ndim = \(n)", change: { $0.ndim = n }, status: .invalidParameter) }
-      + [nullArgument("shape", \.shape), nullArgument("a_strides", \.aStrides), nullArgument("b_strides", \.bStrides),
-         nullArgument("a", \.a), nullArgument("b", \.b), nullArgument("output", \.output),
-         BadArgument(name: "a negative size", change: { $0.shape = abiAdd.negativeSize }, status: .invalidParameter),
-         BadArgument(name: "a negative stride", change: { $0.aStrides = abiAdd.negativeStride }, status: .invalidParameter),
-         BadArgument(name: "an empty shape with NULL buffers",
-                     change: { $0.shape = abiAdd.empty; $0.a = nil; $0.b = nil; $0.output = nil }, status: .success),
-         BadArgument(name: "sizes whose product overflows", change: { $0.shape = abiAdd.overflowing }, status: .outOfMemory),
-         multiplierArgument(\.aScale, \.outputScale), multiplierArgument(\.bScale, \.outputScale)]
-      + scaleArguments("a_scale", \.aScale) + scaleArguments("b_scale", \.bScale) + scaleArguments("output_scale", \.outputScale)
-      + rangeArguments("a_zero_point", \.aZeroPoint, .int8) + rangeArguments("b_zero_point", \.bZeroPoint, .int8)
-      + rangeArguments("output_zero_point", \.outputZeroPoint, .int8)
-      + rangeArguments("output_min", \.outputMin, .int8) + rangeArguments("output_max", \.outputMax, .int8)
+    let bad = binaryArguments() + [multiplierArgument(\.aScale, \.outputScale), multiplierArgument(\.bScale, \.outputScale)]
     assertStatuses("qnnps_add_nd", valid, bad, output: output) { a in
       qnnps_add_nd(a.dtype, a.ndim, a.shape, a.a, a.aStrides, a.aScale, a.aZeroPoint, a.b, a.bStrides, a.bScale,
                    a.bZeroPoint, a.outputScale, a.outputZeroPoint, a.outputMin, a.outputMax, a.output)
@@ -450,5 +456,381 @@ final class ABIStatusTests: XCTestCase {
     XCTAssertEqual(qnnps_set_num_threads(1), 0)
     XCTAssertEqual(qnnps_get_num_threads(), 1)
     XCTAssertEqual(qnnps_operator_delete(nil), 0)
+  }
+}
+
+// ---- the operators added after the first eleven ----------------------------------------------
+
+let abiDoubles = leaked([Double](repeating: 0.5, count: 64))
+let abiNaNDoubles = leaked([Double(0.5), .nan, 0.5, 0.5])
+let abiNegativeDoubles = leaked([Double(0.5), -1, 0.5, 0.5])
+let abiHugeScales = leaked([Float(1e30), 1e30])
+/// Two concatenated inputs of 3 and 5 values a row; then bad sizes.
+let abiConcat = (inputs: leaked([UnsafeRawPointer?(abiBytes), abiBytes]), inner: leaked([3, 5]),
+                 negativeInner: leaked([3, -1]), nullInput: leaked([UnsafeRawPointer?(abiBytes), nil]))
+
+/// `bad` changing the `Inner` arguments held at `path`.
+func lifted<Inner, Outer>(_ bad: [BadArgument<Inner>], _ path: WritableKeyPath<Outer, Inner>) -> [BadArgument<Outer>] {
+  bad.map { b in BadArgument(name: b.name, change: { b.change(&$0[keyPath: path]) }, status: b.status) }
+}
+
+/// Creates with convolution arguments: a transposed convolution (with its output padding) or
+/// a locally connected layer (C_in, C_out = group_input_channels, group_output_channels;
+/// 2x2 output pixels).
+struct WindowedCreateArgs {
+  var conv = ConvolutionArgs()
+  var outputPaddingHeight = 0, outputPaddingWidth = 0
+
+  func make(locallyConnected: Bool) -> (status: Int32, op: OpaquePointer?) {
+    var op: OpaquePointer?
+    let c = conv
+    let status = withUnsafeMutablePointer(to: &op) { out in
+      let opOut = c.opOut ? out : nil
+      return locallyConnected
+        ? qnnps_locally_connected2d_nhwc_create(
+          c.inputDtype, c.weightDtype, 2, 2, c.groupInputChannels, c.groupOutputChannels, c.kernelHeight,
+          c.kernelWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth, c.padTop, c.padLeft,
+          c.padBottom, c.padRight, c.inputScale, c.inputZeroPoint, c.weights, c.weightScales, c.weightZeroPoints,
+          c.bias, c.outputScale, c.outputZeroPoint, c.outputMin, c.outputMax, opOut)
+        : qnnps_deconvolution2d_nhwc_create(
+          c.inputDtype, c.weightDtype, c.groups, c.groupInputChannels, c.groupOutputChannels, c.kernelHeight,
+          c.kernelWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth, c.padTop, c.padLeft,
+          c.padBottom, c.padRight, outputPaddingHeight, outputPaddingWidth, c.inputScale, c.inputZeroPoint,
+          c.weights, c.weightScales, c.weightZeroPoints, c.bias, c.outputScale, c.outputZeroPoint, c.outputMin,
+          c.outputMax, opOut)
+    }
+    return (status, op)
+  }
+
+  func create(locallyConnected: Bool) -> Int32 {
+    let (status, op) = make(locallyConnected: locallyConnected)
+    XCTAssertEqual(op == nil, status != 0, "an operator is published exactly on success")
+    _ = qnnps_operator_delete(op)
+    return status
+  }
+}
+
+struct LookupArgs {
+  var dtype: Int32 = 0, function: Int32 = 4, parameter = 0.1
+  var inputScale: Float = 0.5, inputZeroPoint: Int32 = 3, outputScale: Float = 0.25, outputZeroPoint: Int32 = 7
+  var outputMin: Int32 = 0, outputMax: Int32 = 255
+  var opOut = true
+}
+
+extension ABIStatusTests {
+  func testMultiply() {
+    var valid = BinaryArgs()
+    valid.output = output.pointer
+    let bad = binaryArguments()
+      + [multiplierArgument(\.aScale, \.outputScale),
+         BadArgument(name: "a_scale · b_scale beyond float32", change: { $0.aScale = 1e30; $0.bScale = 1e30 },
+                     status: .unsupportedParameter),
+         BadArgument(name: "a_scale / output_scale beyond float32, the multiplier finite",
+                     change: { $0.aScale = 1e30; $0.bScale = 1e-30; $0.outputScale = 1e-3 }, status: .success)]
+    assertStatuses("qnnps_multiply_nd", valid, bad, output: output) { a in
+      qnnps_multiply_nd(a.dtype, a.ndim, a.shape, a.a, a.aStrides, a.aScale, a.aZeroPoint, a.b, a.bStrides, a.bScale,
+                        a.bZeroPoint, a.outputScale, a.outputZeroPoint, a.outputMin, a.outputMax, a.output)
+    }
+  }
+
+  func testConcatenate() {
+    struct ConcatArgs {
+      var dtype: Int32 = 0, count = 2, outer = 4
+      var inner: UnsafePointer<Int>? = abiConcat.inner
+      var inputs: UnsafePointer<UnsafeRawPointer?>? = abiConcat.inputs
+      var scales: UnsafePointer<Float>? = abiScales, zeroPoints: UnsafePointer<Int32>? = abiZeroPoints
+      var outputScale: Float = 0.02, outputZeroPoint: Int32 = 7, outputMin: Int32 = 0, outputMax: Int32 = 255
+      var output: UnsafeMutableRawPointer?
+    }
+    var valid = ConcatArgs()
+    valid.output = output.pointer
+    let bad = dtypeArguments("dtype", \ConcatArgs.dtype)
+      + sizeArguments("count", \.count, zero: .invalidParameter, huge: nil)
+      + sizeArguments("outer", \.outer, zero: .success, huge: .outOfMemory)
+      + scaleArguments("output_scale", \.outputScale)
+      + rangeArguments("output_zero_point", \.outputZeroPoint, .uint8)
+      + rangeArguments("output_min", \.outputMin, .uint8) + rangeArguments("output_max", \.outputMax, .uint8)
+      + [nullArgument("inner", \.inner), nullArgument("inputs", \.inputs), nullArgument("input_scales", \.scales),
+         nullArgument("input_zero_points", \.zeroPoints), nullArgument("output", \.output),
+         BadArgument(name: "an input = NULL", change: { $0.inputs = abiConcat.nullInput }, status: .invalidParameter),
+         BadArgument(name: "a negative inner size", change: { $0.inner = abiConcat.negativeInner }, status: .invalidParameter),
+         BadArgument(name: "a NaN input scale", change: { $0.scales = abiNaNScales }, status: .invalidParameter),
+         BadArgument(name: "an input zero point out of range", change: { $0.zeroPoints = abiBadZeroPoints },
+                     status: .invalidParameter),
+         BadArgument(name: "output_min > output_max", change: { $0.outputMin = 9; $0.outputMax = 8 }, status: .invalidParameter),
+         BadArgument(name: "a multiplier beyond float32", change: { $0.scales = abiHugeScales; $0.outputScale = 1e-30 },
+                     status: .unsupportedParameter),
+         BadArgument(name: "outer 0 with NULL buffers", change: { $0.outer = 0; $0.inputs = nil; $0.output = nil },
+                     status: .invalidParameter)]
+    assertStatuses("qnnps_concatenate", valid, bad, output: output) { a in
+      qnnps_concatenate(a.dtype, a.count, a.outer, a.inner, a.inputs, a.scales, a.zeroPoints, a.outputScale,
+                        a.outputZeroPoint, a.outputMin, a.outputMax, a.output)
+    }
+  }
+
+  func testChannelShuffle() {
+    struct ShuffleArgs {
+      var rows = 3, groups = 2, groupChannels = 4
+      var input: UnsafeRawPointer? = abiBytes
+      var output: UnsafeMutableRawPointer?
+    }
+    var valid = ShuffleArgs()
+    valid.output = output.pointer
+    let bad = sizeArguments("rows", \ShuffleArgs.rows, zero: .success, huge: .outOfMemory)
+      + sizeArguments("groups", \.groups, zero: .invalidParameter, huge: .outOfMemory)
+      + sizeArguments("group_channels", \.groupChannels, zero: .invalidParameter, huge: .outOfMemory)
+      + [nullArgument("input", \.input), nullArgument("output", \.output),
+         BadArgument(name: "rows 0 with NULL buffers", change: { $0.rows = 0; $0.input = nil; $0.output = nil }, status: .success)]
+    assertStatuses("qnnps_channel_shuffle", valid, bad, output: output) { a in
+      qnnps_channel_shuffle(a.rows, a.groups, a.groupChannels, a.input, a.output)
+    }
+  }
+
+  func testDeconvolutionCreate() {
+    // A huge stride is a huge output (not one pixel as for a convolution).
+    let window: [BadArgument<ConvolutionArgs>] = windowArguments(dilated: true).map { b in
+      b.name.hasPrefix("stride") && b.name.hasSuffix("Int.max") ? BadArgument(name: b.name, change: b.change, status: .outOfMemory) : b
+    }
+    let bad = lifted(weightedArguments() + window
+                       + sizeArguments("groups", \ConvolutionArgs.groups, zero: .invalidParameter, huge: .outOfMemory),
+                     \WindowedCreateArgs.conv)
+      + sizeArguments("output_padding_height", \.outputPaddingHeight, zero: .success, huge: .invalidParameter)
+      + [BadArgument(name: "output_padding = max(stride, dilation)", change: { $0.outputPaddingWidth = 1 },
+                     status: .invalidParameter)]
+    assertStatuses("qnnps_deconvolution2d_nhwc_create", WindowedCreateArgs(), bad, output: output) {
+      $0.create(locallyConnected: false)
+    }
+  }
+
+  func testLocallyConnectedCreate() {
+    let bad = lifted(weightedArguments() + windowArguments(dilated: true), \WindowedCreateArgs.conv)
+    assertStatuses("qnnps_locally_connected2d_nhwc_create", WindowedCreateArgs(), bad, output: output) {
+      $0.create(locallyConnected: true)
+    }
+  }
+
+  func testDeconvolutionAndLocallyConnectedRuns() {
+    let deconvolution = WindowedCreateArgs().make(locallyConnected: false)
+    let locallyConnected = WindowedCreateArgs().make(locallyConnected: true)
+    XCTAssertEqual([deconvolution.status, locallyConnected.status], [0, 0])
+    defer {
+      XCTAssertEqual([qnnps_operator_delete(deconvolution.op), qnnps_operator_delete(locallyConnected.op)], [0, 0])
+    }
+    withOperators { convolution, _ in
+      let valid = RunArgs(op: deconvolution.op, output: output.pointer)
+      // A huge input is a huge transposed convolution output; it gives one locally connected size.
+      let shape = { (huge: Status) -> [BadArgument<RunArgs>] in
+        sizeArguments("input_height", \RunArgs.height, zero: .invalidParameter, huge: huge)
+          + sizeArguments("input_width", \.width, zero: .invalidParameter, huge: huge)
+          + [BadArgument(name: "a convolution operator", change: { $0.op = convolution }, status: .invalidParameter)]
+      }
+      assertStatuses("qnnps_deconvolution2d_nhwc_output_size", valid,
+                     shape(.outOfMemory) + [nullArgument("op", \.op),
+                              BadArgument(name: "output_height = NULL", change: { $0.outputHeight = false }, status: .invalidParameter),
+                              BadArgument(name: "output_width = NULL", change: { $0.outputWidth = false }, status: .invalidParameter)],
+                     output: output) { a in
+        let size = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+        defer { size.deallocate() }
+        return qnnps_deconvolution2d_nhwc_output_size(a.op, a.height, a.width, a.outputHeight ? size : nil,
+                                                      a.outputWidth ? size + 1 : nil)
+      }
+      assertStatuses("qnnps_deconvolution2d_nhwc_run", valid, shape(.outOfMemory) + runArguments(), output: output) { a in
+        qnnps_deconvolution2d_nhwc_run(a.op, a.batch, a.height, a.width, a.input, a.output)
+      }
+      var lc = valid
+      lc.op = locallyConnected.op
+      let lcBad = shape(.invalidParameter) + runArguments()
+        + [BadArgument(name: "an input giving another output size", change: { $0.height = 4 }, status: .invalidParameter),
+           BadArgument(name: "a transposed convolution", change: { $0.op = deconvolution.op }, status: .invalidParameter)]
+      assertStatuses("qnnps_locally_connected2d_nhwc_run", lc, lcBad, output: output) { a in
+        qnnps_locally_connected2d_nhwc_run(a.op, a.batch, a.height, a.width, a.input, a.output)
+      }
+    }
+  }
+
+  func testDynamicFullyConnected() {
+    struct DynamicArgs {
+      var weightDtype: Int32 = 1, inputChannels = 5, outputChannels = 3
+      var weights: UnsafeRawPointer? = abiBytes
+      var weightScales: UnsafePointer<Float>? = abiScales, weightZeroPoints: UnsafePointer<Int32>? = abiZeroPoints
+      var opOut = true
+      func create() -> Int32 {
+        var op: OpaquePointer?
+        let status = withUnsafeMutablePointer(to: &op) { out in
+          qnnps_dynamic_fully_connected_create(weightDtype, inputChannels, outputChannels, weights, weightScales,
+                                               weightZeroPoints, opOut ? out : nil)
+        }
+        XCTAssertEqual(op == nil, status != 0, "an operator is published exactly on success")
+        _ = qnnps_operator_delete(op)
+        return status
+      }
+    }
+    let bad = dtypeArguments("weight_dtype", \DynamicArgs.weightDtype)
+      + sizeArguments("input_channels", \.inputChannels, zero: .invalidParameter, huge: .outOfMemory)
+      + sizeArguments("output_channels", \.outputChannels, zero: .invalidParameter, huge: .outOfMemory)
+      + [nullArgument("weights", \.weights), nullArgument("weight_scales", \.weightScales),
+         nullArgument("weight_zero_points", \.weightZeroPoints),
+         BadArgument(name: "a NaN weight scale", change: { $0.weightScales = abiNaNScales }, status: .invalidParameter),
+         BadArgument(name: "op_out = NULL", change: { $0.opOut = false }, status: .invalidParameter)]
+    assertStatuses("qnnps_dynamic_fully_connected_create", DynamicArgs(), bad, output: output) { $0.create() }
+
+    struct RunDynamicArgs {
+      var op: OpaquePointer?
+      var batch = 2
+      var input: UnsafeRawPointer? = abiBytes
+      var inputScale: Float = 0.1, inputZeroPoint: Int32 = 3
+      var output: UnsafeMutablePointer<Float>?
+    }
+    var op: OpaquePointer?
+    XCTAssertEqual(qnnps_dynamic_fully_connected_create(1, 5, 3, abiBytes, abiScales, abiZeroPoints, &op), 0)
+    defer { XCTAssertEqual(qnnps_operator_delete(op), 0) }
+    withOperators { _, fullyConnected in
+      let valid = RunDynamicArgs(op: op, output: output.pointer.assumingMemoryBound(to: Float.self))
+      let runBad = sizeArguments("batch", \RunDynamicArgs.batch, zero: .success, huge: .outOfMemory)
+        + scaleArguments("input_scale", \.inputScale) + rangeArguments("input_zero_point", \.inputZeroPoint, .uint8)
+        + [nullArgument("op", \.op), nullArgument("input", \.input), nullArgument("output", \.output),
+           BadArgument(name: "a fully connected operator", change: { $0.op = fullyConnected }, status: .invalidParameter),
+           BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil },
+                       status: .success)]
+      assertStatuses("qnnps_dynamic_fully_connected_run", valid, runBad, output: output) { a in
+        qnnps_dynamic_fully_connected_run(a.op, a.batch, a.input, a.inputScale, a.inputZeroPoint, a.output)
+      }
+    }
+  }
+
+  func testLookup() {
+    let bad = dtypeArguments("dtype", \LookupArgs.dtype)
+      + [-1, 5].map { f in BadArgument<LookupArgs>(name: "function = \(f)", change: { $0.function = f }, status: .invalidParameter) }
+      + [Double.nan, .infinity].map { p in
+        BadArgument<LookupArgs>(name: "negative slope \(p)", change: { $0.parameter = p }, status: .invalidParameter)
+      }
+      + quantizationArguments(\.inputScale, \.inputZeroPoint, \.outputScale, \.outputZeroPoint, .uint8).filter {
+        !$0.name.hasPrefix("a multiplier")  // float64 tables: no float32 multiplier
+      }
+      + rangeArguments("output_min", \.outputMin, .uint8) + rangeArguments("output_max", \.outputMax, .uint8)
+      + [BadArgument(name: "output_min > output_max", change: { $0.outputMin = 9; $0.outputMax = 8 }, status: .invalidParameter),
+         BadArgument(name: "op_out = NULL", change: { $0.opOut = false }, status: .invalidParameter)]
+    assertStatuses("qnnps_lookup_create", LookupArgs(), bad, output: output) { a in
+      var op: OpaquePointer?
+      let status = withUnsafeMutablePointer(to: &op) { out in
+        qnnps_lookup_create(a.dtype, a.function, a.parameter, a.inputScale, a.inputZeroPoint, a.outputScale,
+                            a.outputZeroPoint, a.outputMin, a.outputMax, a.opOut ? out : nil)
+      }
+      XCTAssertEqual(op == nil, status != 0, "an operator is published exactly on success")
+      _ = qnnps_operator_delete(op)
+      return status
+    }
+
+    var op: OpaquePointer?
+    XCTAssertEqual(qnnps_lookup_create(0, 0, 0, 0.1, 128, 1.0 / 256, 0, 0, 255, &op), 0)
+    defer { XCTAssertEqual(qnnps_operator_delete(op), 0) }
+    withOperators { convolution, _ in
+      var valid = ElementwiseArgs()
+      valid.output = output.pointer
+      let runBad = sizeArguments("count", \ElementwiseArgs.count, zero: .success, huge: nil)
+        + [nullArgument("input", \.input), nullArgument("output", \.output),
+           BadArgument(name: "count 0 with NULL buffers", change: { $0.count = 0; $0.input = nil; $0.output = nil },
+                       status: .success),
+           BadArgument(name: "a convolution operator (dtype = 1)", change: { $0.dtype = 1 }, status: .invalidParameter),
+           BadArgument(name: "op = NULL (dtype = 2)", change: { $0.dtype = 2 }, status: .invalidParameter)]
+      assertStatuses("qnnps_lookup_run", valid, runBad, output: output) { a in
+        qnnps_lookup_run([op, convolution, nil][Int(a.dtype)], a.count, a.input, a.output)
+      }
+    }
+  }
+
+  func testSoftmax() {
+    struct SoftmaxArgs {
+      var dtype: Int32 = 0, outer = 2, length = 5, inner = 3
+      var inputScale: Float = 0.1, inputZeroPoint: Int32 = 3, outputScale: Float = 1.0 / 256, outputZeroPoint: Int32 = 0
+      var outputMin: Int32 = 0, outputMax: Int32 = 255
+      var input: UnsafeRawPointer? = abiBytes
+      var output: UnsafeMutableRawPointer?
+    }
+    var valid = SoftmaxArgs()
+    valid.output = output.pointer
+    let bad = dtypeArguments("dtype", \SoftmaxArgs.dtype)
+      + sizeArguments("outer", \.outer, zero: .success, huge: .outOfMemory)
+      + sizeArguments("length", \.length, zero: .invalidParameter, huge: .outOfMemory)
+      + sizeArguments("inner", \.inner, zero: .invalidParameter, huge: .outOfMemory)
+      + scaleArguments("input_scale", \.inputScale) + scaleArguments("output_scale", \.outputScale)
+      + rangeArguments("input_zero_point", \.inputZeroPoint, .uint8) + rangeArguments("output_zero_point", \.outputZeroPoint, .uint8)
+      + rangeArguments("output_min", \.outputMin, .uint8) + rangeArguments("output_max", \.outputMax, .uint8)
+      + [BadArgument(name: "output_min > output_max", change: { $0.outputMin = 9; $0.outputMax = 8 }, status: .invalidParameter),
+         nullArgument("input", \.input), nullArgument("output", \.output),
+         BadArgument(name: "outer 0 with NULL buffers", change: { $0.outer = 0; $0.input = nil; $0.output = nil }, status: .success)]
+    assertStatuses("qnnps_softmax", valid, bad, output: output) { a in
+      qnnps_softmax(a.dtype, a.outer, a.length, a.inner, a.inputScale, a.inputZeroPoint, a.outputScale,
+                    a.outputZeroPoint, a.outputMin, a.outputMax, a.input, a.output)
+    }
+  }
+
+  func testNormalize() {
+    struct NormArgs {
+      var dtype: Int32 = 0, batch = 2, pixels = 3, channels = 4, groups = 2
+      var inputScale: Float = 0.1, inputZeroPoint: Int32 = 3
+      var mean: UnsafePointer<Double>?, variance: UnsafePointer<Double>?
+      var gamma: UnsafePointer<Double>? = abiDoubles, beta: UnsafePointer<Double>? = abiDoubles
+      var eps = 1e-5
+      var outputScale: Float = 0.03, outputZeroPoint: Int32 = 128, outputMin: Int32 = 0, outputMax: Int32 = 255
+      var input: UnsafeRawPointer? = abiBytes
+      var output: UnsafeMutableRawPointer?
+    }
+    var valid = NormArgs()
+    valid.output = output.pointer
+    let bad = dtypeArguments("dtype", \NormArgs.dtype)
+      + sizeArguments("batch", \.batch, zero: .success, huge: .outOfMemory)
+      + sizeArguments("pixels", \.pixels, zero: .invalidParameter, huge: .outOfMemory)
+      + sizeArguments("channels", \.channels, zero: .invalidParameter, huge: .invalidParameter)
+      + sizeArguments("groups", \.groups, zero: .invalidParameter, huge: .invalidParameter)
+      + scaleArguments("input_scale", \.inputScale) + scaleArguments("output_scale", \.outputScale)
+      + rangeArguments("input_zero_point", \.inputZeroPoint, .uint8) + rangeArguments("output_zero_point", \.outputZeroPoint, .uint8)
+      + rangeArguments("output_min", \.outputMin, .uint8) + rangeArguments("output_max", \.outputMax, .uint8)
+      + [-1, .nan, .infinity].map { e in BadArgument<NormArgs>(name: "eps = \(e)", change: { $0.eps = e }, status: .invalidParameter) }
+      + [BadArgument(name: "output_min > output_max", change: { $0.outputMin = 9; $0.outputMax = 8 }, status: .invalidParameter),
+         BadArgument(name: "groups not dividing channels", change: { $0.groups = 3 }, status: .invalidParameter),
+         BadArgument(name: "mean without variance", change: { $0.mean = abiDoubles }, status: .invalidParameter),
+         BadArgument(name: "running statistics", change: { $0.mean = abiDoubles; $0.variance = abiDoubles; $0.groups = 1 },
+                     status: .success),
+         BadArgument(name: "a negative variance", change: { $0.mean = abiDoubles; $0.variance = abiNegativeDoubles },
+                     status: .invalidParameter),
+         BadArgument(name: "a NaN mean", change: { $0.mean = abiNaNDoubles; $0.variance = abiDoubles }, status: .invalidParameter),
+         BadArgument(name: "a NaN gamma", change: { $0.gamma = abiNaNDoubles }, status: .invalidParameter),
+         BadArgument(name: "a NaN beta", change: { $0.beta = abiNaNDoubles }, status: .invalidParameter),
+         BadArgument(name: "no gamma, beta", change: { $0.gamma = nil; $0.beta = nil }, status: .success),
+         nullArgument("input", \.input), nullArgument("output", \.output),
+         BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil }, status: .success)]
+    assertStatuses("qnnps_normalize_nwc", valid, bad, output: output) { a in
+      qnnps_normalize_nwc(a.dtype, a.batch, a.pixels, a.channels, a.groups, a.inputScale, a.inputZeroPoint, a.mean,
+                          a.variance, a.gamma, a.beta, a.eps, a.outputScale, a.outputZeroPoint, a.outputMin,
+                          a.outputMax, a.input, a.output)
+    }
+  }
+
+  func testResize() {
+    struct ResizeArgs {
+      var dtype: Int32 = 0, batch = 1, height = 4, width = 4, channels = 2, outputHeight = 6, outputWidth = 5
+      var mode: Int32 = 1, alignCorners: Int32 = 1
+      var input: UnsafeRawPointer? = abiBytes
+      var output: UnsafeMutableRawPointer?
+    }
+    var valid = ResizeArgs()
+    valid.output = output.pointer
+    let bad = dtypeArguments("dtype", \ResizeArgs.dtype)
+      + sizeArguments("batch", \.batch, zero: .success, huge: .outOfMemory)
+      + sizeArguments("input_height", \.height, zero: .invalidParameter, huge: .outOfMemory)
+      + sizeArguments("input_width", \.width, zero: .invalidParameter, huge: .outOfMemory)
+      + sizeArguments("channels", \.channels, zero: .invalidParameter, huge: .outOfMemory)
+      + sizeArguments("output_height", \.outputHeight, zero: .invalidParameter, huge: .outOfMemory)
+      + sizeArguments("output_width", \.outputWidth, zero: .invalidParameter, huge: .outOfMemory)
+      + [-1, 2].map { m in BadArgument<ResizeArgs>(name: "mode = \(m)", change: { $0.mode = m }, status: .invalidParameter) }
+      + [BadArgument(name: "align_corners with nearest", change: { $0.mode = 0 }, status: .invalidParameter),
+         BadArgument(name: "nearest", change: { $0.mode = 0; $0.alignCorners = 0 }, status: .success),
+         nullArgument("input", \.input), nullArgument("output", \.output),
+         BadArgument(name: "batch 0 with NULL buffers", change: { $0.batch = 0; $0.input = nil; $0.output = nil }, status: .success)]
+    assertStatuses("qnnps_resize2d_nhwc", valid, bad, output: output) { a in
+      qnnps_resize2d_nhwc(a.dtype, a.batch, a.height, a.width, a.channels, a.outputHeight, a.outputWidth, a.mode,
+                          a.alignCorners, a.input, a.output)
+    }
   }
 }

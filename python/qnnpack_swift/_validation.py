@@ -234,7 +234,7 @@ def quantize_bias(bias, input_scale, weight_scales, channels, shape=None):
             raise ValueError("input_scale * weight_scale underflows or overflows float32; "
                              "cannot quantize a float bias")
         q = np.rint(b32 / denominator).astype(np.float64)
-    return np.clip(q, _INT32_MIN, _INT32_MAX).astype(INT32)
+    return contiguous(np.clip(q, _INT32_MIN, _INT32_MAX).astype(INT32))  # astype keeps an F order
 
 
 # ---- windows ----------------------------------------------------------------------------------

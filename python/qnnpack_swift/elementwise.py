@@ -19,9 +19,12 @@ def _binary(native, a, b, a_scale, a_zero_point, b_scale, b_zero_point, output_s
     a_scale, a_zero_point = v.qparams(a_scale, a_zero_point, a.dtype, "a")
     b_scale, b_zero_point = v.qparams(b_scale, b_zero_point, a.dtype, "b")
     output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, a.dtype, "output")
-    # Each term multiplies |x - zero_point| <= 255: an infinite one could meet -inf (NaN).
-    v.check_multiplier("a_scale / output_scale", output_scale, a_scale, headroom=255)
-    v.check_multiplier("b_scale / output_scale", output_scale, b_scale, headroom=255)
+    if native is _native.add:
+        # Each term multiplies |x - zero_point| <= 255: an infinite one could meet -inf (NaN).
+        v.check_multiplier("a_scale / output_scale", output_scale, a_scale, headroom=255)
+        v.check_multiplier("b_scale / output_scale", output_scale, b_scale, headroom=255)
+    else:  # one multiplier of the product: finite, it never makes NaN
+        v.check_multiplier("a_scale * b_scale / output_scale", output_scale, a_scale, b_scale)
     lo, hi = v.clamp_range(output_min, output_max, a.dtype)
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
@@ -90,6 +93,7 @@ def concatenate(arrays, axis=-1, *, input_scales, input_zero_points, output_scal
     scales = v.scale(input_scales, "input_scales", count)
     zero_points = v.zero_point(input_zero_points, "input_zero_points", dtype, count)
     output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, dtype, "output")
+    v.check_multiplier("input_scales / output_scale", output_scale, scales)
     lo, hi = v.clamp_range(output_min, output_max, dtype)
     shape = list(xs[0].shape)
     shape[axis] = sum(a.shape[axis] for a in xs)
