@@ -18,10 +18,12 @@ normalisations). Competitors time the same shapes, not the same results: with fu
 int8 weights ONNX Runtime's AVX2 u8s8 kernels saturate int16 pair sums, PyTorch
 requantizes differently; the fraction of their output elements identical to ours is
 written to the JSON ("agreement") as a check that they compute the same operator.
+MobileNetV2 has no reference here (its parity with ONNX Runtime is benchmarks/mobilenet_v2.py's).
 
 Competitors, in their fastest form on this CPU (checked with ONNX Runtime 1.32: its NCHW
-forms are slower — QLinearConv gets Transpose nodes around an NHWC kernel, MaxPool on uint8
-and NCHW QLinearAveragePool are 5-140x slower than the channels-last kernels):
+forms are slower — ONNX QLinearConv gets Transpose nodes around the com.microsoft NHWC
+kernel; NCHW MaxPool on uint8, QLinearAveragePool and QLinearGlobalAveragePool are 4-140x
+slower than the channels-last kernels):
   onnxruntime  single-node models built with onnx.helper, inputs already in the layout the
                kernel wants (no transposes timed):
                conv / depthwise / grouped  com.microsoft QLinearConv, channels_last=1
@@ -48,9 +50,11 @@ Both are optional: a missing package (or a form an engine rejects) leaves its ce
 
 Peak: the exact-int8 peak of one core is measured at start-up with a small C loop of
 independent vpmaddwd (16 int16 multiply-adds each) + vpaddd chains on ymm registers
-(compiled with gcc -O2 -mavx2 in a temporary directory); "% peak" is G MAC/s over
-threads × that figure. vpmaddubsw's rate (32 u8×s8 products a cycle, but saturating in
-int16, so not exact) is reported for context. Without gcc or AVX2 the column is left out.
+(compiled with gcc -O2 -mavx2 in a temporary directory, timed in the thread's CPU time so
+that other processes on the cores do not lower it); "% peak" is G MAC/s over threads ×
+that figure. The same loop with vpmaddubsw (32 u8×s8 products an instruction, but
+saturating in int16, so not exact) is reported for context. Without gcc or AVX2 the
+column is left out with a note.
 
 Ratio: qnnpack_swift's time over the fastest competitor's at the same thread count
 (< 1: qnnpack_swift is faster).
@@ -88,7 +92,8 @@ PEAK_SOURCE = r"""
 #include <stdlib.h>
 #include <time.h>
 /* 12 independent multiply-adds into 6 temporaries, accumulated into 6 chains. */
-#define STEP(op, acc, t, a) op " %%ymm0, %%ymm1, %%ymm" #t "\n\t" acc " %%ymm" #t ", %%ymm" #a ", %%ymm" #a "\n\t"
+#define STEP(op, acc, t, a) \
+    op " %%ymm0, %%ymm1, %%ymm" #t "\n\t" acc " %%ymm" #t ", %%ymm" #a ", %%ymm" #a "\n\t"
 #define BLOCK(op, acc) __asm__ volatile(                                               \
     STEP(op, acc, 2, 8) STEP(op, acc, 3, 9) STEP(op, acc, 4, 10) STEP(op, acc, 5, 11)   \
     STEP(op, acc, 6, 12) STEP(op, acc, 7, 13) STEP(op, acc, 2, 8) STEP(op, acc, 3, 9)   \
@@ -343,10 +348,11 @@ def deconv_case(rng, n, h, w, c_in, c_out, k, stride):
                                   strides=[stride] * 2, pads=[k // 2] * 4,
                                   output_padding=[stride - 1] * 2),
                  helper.make_node("QuantizeLinear", ["g", "ys", "yz"], ["y"])]
-        return ort_run(threads, nodes, inits, {"x": np.ascontiguousarray(x.transpose(0, 3, 1, 2))}), nchw_to_nhwc
+        x_nchw = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+        return ort_run(threads, nodes, inits, {"x": x_nchw}), nchw_to_nhwc
 
-    def torch(_threads, _engine):  # per-tensor weights: per-channel deconvolution is not
-        from torch.ao.nn import quantized as nnq  # noqa: PLC0415  # on every engine
+    def torch(_threads, _engine):  # per-tensor weights: not every engine has per-channel
+        from torch.ao.nn import quantized as nnq  # noqa: PLC0415
         import torch as t  # noqa: PLC0415
         module = nnq.ConvTranspose2d(c_in, c_out, k, stride=stride, padding=k // 2,
                                      output_padding=stride - 1)
@@ -416,27 +422,25 @@ def elementwise_cases(rng):
         node = ms_node("NhwcMaxPool", ["x"], kernel_shape=[3, 3], strides=[2, 2], pads=[1] * 4)
         return ort_run(threads, [node], [], {"x": big}), identity
 
-    def torch_fn(fn, x, scale=0.05, zp=128):
+    def torch_fn(pick, x, scale=0.05, zp=128):
+        """pick(torch) -> the function to time on the quantized x (torch resolved once)."""
         def factory(_threads, _engine):
-            return functools.partial(fn, torch_q(x, scale, zp)), torch_out
+            import torch  # noqa: PLC0415
+            return functools.partial(pick(torch), torch_q(x, scale, zp)), torch_out
         return factory
-
-    def tf():
-        import torch  # noqa: PLC0415
-        return torch
 
     cases = [
         simple_case("add", None, (a, b), ort=add_ort, torch=add_torch, issue=True, **add_q),
         simple_case("max_pool2d", "1x112x112x64 3x3 s2 p1", (big, 3, 2, 1), ort=maxpool_ort,
-                    torch=torch_fn(lambda x: tf().nn.functional.max_pool2d(x, 3, 2, 1), big),
+                    torch=torch_fn(lambda t: lambda q: t.nn.functional.max_pool2d(q, 3, 2, 1), big),
                     issue=True),
         simple_case("avg_pool2d", "1x112x112x64 2x2 s2", (big, 2), issue=True,
                     ort=io_ort("QLinearAveragePool", big, kernel_shape=[2, 2], strides=[2, 2],
                                channels_last=1),
-                    torch=torch_fn(lambda x: tf().nn.functional.avg_pool2d(x, 2), big), **io),
+                    torch=torch_fn(lambda t: lambda q: t.nn.functional.avg_pool2d(q, 2), big), **io),
         simple_case("global_avg_pool2d", None, (gap,), issue=True,
                     ort=io_ort("QLinearGlobalAveragePool", gap, channels_last=1),
-                    torch=torch_fn(lambda x: tf().nn.functional.adaptive_avg_pool2d(x, 1), gap),
+                    torch=torch_fn(lambda t: lambda q: t.nn.functional.adaptive_avg_pool2d(q, 1), gap),
                     **io),
     ]
     lut_in = dict(input_scale=0.05, input_zero_point=128)
@@ -460,12 +464,13 @@ def elementwise_cases(rng):
 
         cases += [
             simple_case("sigmoid", None, (x,), lsb=1, ort=sigmoid_ort, issue=True,
-                        torch=torch_fn(lambda q: tf().sigmoid(q), x), **lut_in),
+                        torch=torch_fn(lambda t: t.sigmoid, x), **lut_in),
             simple_case("hardswish", None, (x,), lsb=1, ort=hardswish_ort, issue=True,
-                        torch=torch_fn(lambda q: tf().ops.quantized.hardswish(q, 0.03, 20), x),
+                        torch=torch_fn(lambda t: lambda q: t.ops.quantized.hardswish(q, 0.03, 20), x),
                         **lut_io),
             simple_case("softmax", None, (x,), lsb=1, ort=softmax_ort, issue=True,
-                        torch=torch_fn(lambda q, d=dim: tf().ops.quantized.softmax(q, d, 1 / 256, 0), x),
+                        torch=torch_fn(lambda t: lambda q: t.ops.quantized.softmax(q, dim, 1 / 256, 0),
+                                       x),
                         **lut_in),
         ]
     return cases, a, b
@@ -716,8 +721,8 @@ def chart(rows, threads, peak, path):
         ax.set_title(f"{t} thread{'s' * (t > 1)}")
     axes[0][0].invert_yaxis()  # shared: once, first case on top
     peak_text = f"measured peak {peak['gmacs']:.1f} G MAC/s/core (vpmaddwd)" if peak.get("gmacs") else ""
-    fig.suptitle(f"qnnpack_swift vs ONNX Runtime / PyTorch quantized (best of both), {platform.machine()} "
-                 f"{peak_text}", fontsize=10)
+    fig.suptitle("qnnpack_swift vs the fastest of ONNX Runtime and PyTorch's quantized engines, "
+                 f"{platform.machine()}, {peak_text}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -743,7 +748,8 @@ def main():
     families = list(features.get("supported_kernel_families", [])) if args.families else [None]
     families = families or [None]
     engines = torch_engines(args.quick)
-    impls = (["onnxruntime"] if have("onnxruntime") and have("onnx") else []) + (["torch"] if engines else [])
+    impls = (["onnxruntime"] if have("onnxruntime") and have("onnx") else []) + \
+        (["torch"] if engines else [])
     only = {o.strip() for o in args.only.split(",") if o.strip()}
     peak = measure_peak(3 if args.quick else 7)
     peak_note = (f"measured peak {peak['gmacs']:.1f} G MAC/s per core (vpmaddwd+vpaddd ymm; "
@@ -765,7 +771,8 @@ def main():
     cols = ["op", "shape"] + (["family"] if args.families else []) + [
         "thr", "µs qs", "GMAC/s"] + ["%peak"] * has_peak + [f"µs {i}" for i in impls] + [
         "ratio", "fastest", "match"] + ([] if args.quick else ["µs ref", "ref/qs"])
-    widths = [17, 30] + ([10] if args.families else []) + [3, 9, 7] + [6] * has_peak + [{"onnxruntime": 14, "torch": 9}[i] for i in impls] + [
+    widths = [17, 30] + ([10] if args.families else []) + [3, 9, 7] + [6] * has_peak + [
+        {"onnxruntime": 14, "torch": 9}[i] for i in impls] + [
         6, 13, 5] + ([] if args.quick else [11, 7])
     fmt = lambda cells: "  ".join(f"{c:<{w}}" if i < 2 else f"{c:>{w}}"  # noqa: E731
                                   for i, (c, w) in enumerate(zip(cells, widths)))
