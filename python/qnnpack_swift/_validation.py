@@ -321,6 +321,27 @@ def fast_output(x, out, dtype, shape=None):
     return out if writable_out(out, shape, dtype, x) else None
 
 
+_KEYABLE = (int, float, str, type(None))
+
+
+def value_key(values):
+    """A cache key for validated arguments: `values` (a tuple) with each element's type, so
+    that values comparing equal but validating differently (1, 1.0, True) differ; None when
+    an element is not None, a Python int, float or str, or a tuple / list of those."""
+    key = []
+    for x in values:
+        t = type(x)
+        if t is tuple or t is list:
+            x = value_key(x)
+            if x is None:
+                return None
+        elif t not in _KEYABLE:
+            return None
+        key.append(x)
+        key.append(t)
+    return tuple(key)
+
+
 def remember(cache, key, value):
     """Stores a validated result in one of the bounded caches; returns it."""
     if len(cache) >= CACHE_SIZE:
