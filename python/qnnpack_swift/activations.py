@@ -115,6 +115,9 @@ def leaky_relu(x, negative_slope=0.01, *, input_scale, input_zero_point, output_
                    output_scale, output_zero_point, output_min, output_max, out)
 
 
+_SOFTMAX_PARAMS = {}  # validated qparams by (dtype, value_key of the qparam arguments)
+
+
 def softmax(x, axis=-1, *, input_scale, input_zero_point, output_scale=None,
             output_zero_point=None, output_min=None, output_max=None, out=None):
     """Quantized softmax over ``axis`` (any axis): float64
@@ -125,11 +128,20 @@ def softmax(x, axis=-1, *, input_scale, input_zero_point, output_scale=None,
     if x.ndim == 0:
         raise ValueError("x must have at least one dimension for softmax")
     axis = v.axis_index(axis, x.ndim)
-    input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
-    output_scale, output_zero_point = _output_qparams(x, output_scale, output_zero_point, 1)
-    lo, hi = v.clamp_range(output_min, output_max, x.dtype)
+    key = v.value_key((input_scale, input_zero_point, output_scale, output_zero_point,
+                       output_min, output_max))
+    if key is not None:
+        key = (x.dtype, key)
+    params = _SOFTMAX_PARAMS.get(key) if key is not None else None
+    if params is None:
+        input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype,
+                                                  "input")
+        params = (input_scale, input_zero_point,
+                  *_output_qparams(x, output_scale, output_zero_point, 1),
+                  *v.clamp_range(output_min, output_max, x.dtype))
+        if key is not None:
+            v.remember(_SOFTMAX_PARAMS, key, params)
     outer = math.prod(x.shape[:axis])
     inner = math.prod(x.shape[axis + 1:])
     return v.run_into(out, x.shape, x.dtype, (x,), lambda y: _native.softmax(
-        x, y, outer, x.shape[axis], inner, input_scale, input_zero_point, output_scale,
-        output_zero_point, lo, hi))
+        x, y, outer, x.shape[axis], inner, *params))

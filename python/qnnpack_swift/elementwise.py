@@ -92,6 +92,11 @@ def multiply(a, b, *, a_scale, a_zero_point, b_scale, b_zero_point, output_scale
                    b_zero_point, output_scale, output_zero_point, output_min, output_max, out)
 
 
+# Validated (scales, zero points, output qparams, clamp) by (dtype, count, value_key of
+# the qparam arguments).
+_CONCATENATE_PARAMS = {}
+
+
 def concatenate(arrays, axis=-1, *, input_scales, input_zero_points, output_scale,
                 output_zero_point, output_min=None, output_max=None, out=None):
     """Joins quantized arrays along ``axis``, requantizing each to the output's qparams.
@@ -119,16 +124,26 @@ def concatenate(arrays, axis=-1, *, input_scales, input_zero_points, output_scal
             raise ValueError(f"arrays[{i}] has shape {a.shape}; all shapes must match "
                              f"{xs[0].shape} except on axis {axis}")
     count = len(xs)
-    scales = v.scale(input_scales, "input_scales", count)
-    zero_points = v.zero_point(input_zero_points, "input_zero_points", dtype, count)
-    output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, dtype, "output")
-    v.check_multiplier("input_scales / output_scale", output_scale, scales)
-    lo, hi = v.clamp_range(output_min, output_max, dtype)
+    key = v.value_key((input_scales, input_zero_points, output_scale, output_zero_point,
+                       output_min, output_max))
+    if key is not None:
+        key = (dtype, count, key)
+    params = _CONCATENATE_PARAMS.get(key) if key is not None else None
+    if params is None:
+        scales = v.scale(input_scales, "input_scales", count)
+        zero_points = v.zero_point(input_zero_points, "input_zero_points", dtype, count)
+        output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, dtype,
+                                                    "output")
+        v.check_multiplier("input_scales / output_scale", output_scale, scales)
+        scales.flags.writeable = zero_points.flags.writeable = False
+        params = (scales, zero_points, output_scale, output_zero_point,
+                  *v.clamp_range(output_min, output_max, dtype))
+        if key is not None:
+            v.remember(_CONCATENATE_PARAMS, key, params)
     shape = list(xs[0].shape)
     shape[axis] = sum(a.shape[axis] for a in xs)
     outer = math.prod(shape[:axis])
-    return v.run_into(out, shape, dtype, xs, lambda y: _native.concatenate(
-        xs, y, outer, scales, zero_points, output_scale, output_zero_point, lo, hi))
+    return v.run_into(out, shape, dtype, xs, lambda y: _native.concatenate(xs, y, outer, *params))
 
 
 def channel_shuffle(x, groups, out=None):

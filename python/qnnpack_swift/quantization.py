@@ -29,6 +29,7 @@ def _channel_layout(shape, scale, zero_point, dtype, axis):
 # Python float scales and int zero points only: equal values of those validate alike).
 _PER_TENSOR = {}
 _REQUANTIZE = {}
+_FLOAT32_EPS = float(np.finfo(np.float32).eps)
 _FAST_DTYPES = {np.uint8: v.UINT8, np.int8: v.INT8, v.UINT8: v.UINT8, v.INT8: v.INT8}
 
 
@@ -155,17 +156,17 @@ def choose_qparams(x, dtype=np.uint8, symmetric=False, reduce_range=False):
     if reduce_range:
         qmin, qmax = qmin // 2, qmax // 2
     lo, hi = _min_max(x)
-    eps = np.finfo(np.float32).eps
-    zero = np.float32(0)
-    min_neg, max_pos = np.minimum(lo, zero), np.maximum(hi, zero)
-    with np.errstate(over="ignore"):
-        if symmetric:
-            max_pos = np.maximum(-min_neg, max_pos)
-            scale = np.maximum(max_pos / np.float32((qmax - qmin) / 2), eps)
-            zero_point = 128 if dtype == v.UINT8 else 0
-        else:
-            scale = np.maximum((max_pos - min_neg) / np.float32(qmax - qmin), eps)
-            zero_point = min(max(qmin - int(np.rint(min_neg / scale)), qmin), qmax)
-    if not np.isfinite(scale):
+    # float32 arithmetic on Python floats: each operation on float32 values done in float64
+    # and rounded once to float32 (v.float32) is the float32 operation.
+    min_neg, max_pos = min(float(lo), 0.0), max(float(hi), 0.0)
+    if symmetric:
+        max_pos = max(-min_neg, max_pos)
+        scale = max(v.float32(max_pos / ((qmax - qmin) / 2)), _FLOAT32_EPS)
+        zero_point = 128 if dtype == v.UINT8 else 0
+    else:
+        scale = max(v.float32(v.float32(max_pos - min_neg) / (qmax - qmin)), _FLOAT32_EPS)
+        # round() of a float rounds half to even, as np.rint.
+        zero_point = min(max(qmin - round(v.float32(min_neg / scale)), qmin), qmax)
+    if not math.isfinite(scale):
         raise ValueError(f"the range [{lo}, {hi}] is too wide for a float32 scale")
-    return float(scale), int(zero_point)
+    return scale, zero_point
