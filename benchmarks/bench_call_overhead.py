@@ -7,7 +7,7 @@ minimum over repeats of the mean of a block of calls (µs per call); with ``--on
 the per-step Python overhead of a loaded ONNX model: its run time minus the time spent in
 the `_native` calls, divided by its step count.
 
-    OPENBLAS_NUM_THREADS=1 python3 benchmarks/bench_call_overhead.py [--repeat 7]
+    OPENBLAS_NUM_THREADS=1 python3 benchmarks/bench_call_overhead.py [--repeat 25]
         [--onnx benchmarks/models/mobilenet_v2_qoperator_u8s8_per_channel.onnx]
 
 Prints a table and writes benchmarks/results/call_overhead.json. One thread (the
@@ -58,7 +58,7 @@ def cases():
     lc = qs.LocallyConnected2d(w_lc, **prepacked)
     dyn = qs.DynamicLinear(w_fc, **W)
     table = np.full((4, 1), 7, U8)
-    ones = np.ones(1, np.float32)
+    ones, zeros4, ones4 = np.ones(1, np.float32), np.zeros(4, np.float32), np.ones(4, np.float32)
     c = {
         "conv2d": (lambda: qs.conv2d(nhwc, w_conv, **Q, **W), "1x1x1x1, 1x1 kernel"),
         "Conv2d()": (lambda: conv(nhwc), "1x1x1x1, 1x1 kernel"),
@@ -91,8 +91,8 @@ def cases():
         "batch_norm2d": (lambda: qs.batch_norm2d(nhwc, ones, ones, **Q), "1x1x1x1"),
         "layer_norm": (lambda: qs.layer_norm(x1.reshape(1, 1), 1, **Q), "[1, 1]"),
         "resize2d": (lambda: qs.resize2d(nhwc, 2), "1x1x1x1 -> 2x2"),
-        "embedding_bag": (lambda: qs.embedding_bag(table, ones[:1].repeat(4), ones[:1].repeat(4) * 0,
-                                                   np.array([[1]])), "4x1 table, 1 bag"),
+        "embedding_bag": (lambda: qs.embedding_bag(table, ones4, zeros4, np.array([[1]])),
+                          "4x1 table, 1 bag"),
         "quantize": (lambda: qs.quantize(f1, 0.05, 128), "[1] f32"),
         "dequantize": (lambda: qs.dequantize(x1, 0.05, 128), "[1]"),
         "requantize": (lambda: qs.requantize(x1, 0.05, 128, 0.1, 120), "[1]"),
@@ -110,9 +110,9 @@ def cases():
     return c
 
 
-def per_call_us(function, repeat, budget=0.02):
+def per_call_us(function, repeat, budget=0.002):
     """Minimum over `repeat` blocks of the mean time of one call, in µs; each block runs
-    about `budget` seconds."""
+    about `budget` seconds (short blocks, many of them: some fall between other loads)."""
     function()
     start = time.perf_counter()
     function()
@@ -122,50 +122,59 @@ def per_call_us(function, repeat, budget=0.02):
 
 
 def onnx_overhead(path, repeat):
-    """(steps, ms per run, ms in _native calls, µs of Python per step) of the model at
-    `path` on a seeded input. The time inside `_native` is taken on a second copy of the
-    model loaded while every `_native` function is wrapped in a timer (operators bind
-    their native run when first called)."""
+    """{steps, ms per run, ms in _native calls, ms in layout conversions, µs per step in
+    the rest} of the model at `path` on a seeded input. The rest (the Python of the run
+    and its steps, NumPy fallback steps, output copies) is a run's time minus its time in
+    `_native` calls and in `_layout.convert` (NumPy transposes), minimum over runs, taken
+    on a second copy of the model loaded while those functions are wrapped in timers
+    (operators bind their native run when first called); the wrappers' own cost
+    (~0.2 µs a call) counts as the rest."""
     from qnnpack_swift import _native
+    from qnnpack_swift.onnx import _layout
     model = qs.onnx.load(path)
     info = model.inputs[0]
     shape = [d if isinstance(d, int) else 1 for d in info.shape]
     x = np.random.default_rng(0).standard_normal(shape).astype(info.dtype)
-    total = min(timeit.repeat(lambda: model(x), number=5, repeat=repeat)) / 5
-    spent = [0]
-    originals = {name: getattr(_native, name) for name in dir(_native)
-                 if callable(getattr(_native, name)) and not name.startswith("_")}
+    total = min(timeit.repeat(lambda: model(x), number=1, repeat=repeat))
+    spent = {"native": 0.0, "layout": 0.0}
+    originals = [(_native, name, getattr(_native, name), "native") for name in dir(_native)
+                 if callable(getattr(_native, name)) and not name.startswith("_")]
+    originals.append((_layout, "convert", _layout.convert, "layout"))
 
-    def timed(function):
+    def timed(function, bucket):
         def call(*args):
             t0 = time.perf_counter()
             try:
                 return function(*args)
             finally:
-                spent[0] += time.perf_counter() - t0
+                spent[bucket] += time.perf_counter() - t0
         return call
 
-    native = []
+    runs = []  # (run time, time in _native, time in layout conversions) of each run
     try:
-        for name, function in originals.items():
-            setattr(_native, name, timed(function))
+        for module, name, function, bucket in originals:
+            setattr(module, name, timed(function, bucket))
         wrapped = qs.onnx.load(path)
         wrapped(x)
         for _ in range(repeat):
-            spent[0] = 0
+            spent.update(native=0.0, layout=0.0)
+            t0 = time.perf_counter()
             wrapped(x)
-            native.append(spent[0])
+            runs.append((time.perf_counter() - t0, spent["native"], spent["layout"]))
     finally:
-        for name, function in originals.items():
-            setattr(_native, name, function)
+        for module, name, function, _ in originals:
+            setattr(module, name, function)
     steps = len(model.steps)
-    inside = min(native)
-    return steps, total * 1e3, inside * 1e3, (total - inside) / steps * 1e6
+    rest = min(t - native - layout for t, native, layout in runs)  # per run: robust to noise
+    return {"steps": steps, "ms_per_run": round(total * 1e3, 3),
+            "ms_in_native": round(min(r[1] for r in runs) * 1e3, 3),
+            "ms_in_layout_conversions": round(min(r[2] for r in runs) * 1e3, 3),
+            "rest_us_per_step": round(rest / steps * 1e6, 2)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--onnx", help="an ONNX model to measure the per-step overhead of")
     parser.add_argument("--json", default=os.path.join(RESULTS, "call_overhead.json"))
     args = parser.parse_args()
@@ -180,12 +189,12 @@ def main():
     result = {"machine": platform.processor() or platform.machine(), "threads": 1,
               "kernel_family": qs.get_kernel_family(), "calls": rows}
     if args.onnx:
-        steps, ms, native_ms, per_step = onnx_overhead(args.onnx, args.repeat)
-        print(f"\nONNX {os.path.basename(args.onnx)}: {steps} steps, {ms:.3f} ms per run, "
-              f"{native_ms:.3f} ms in _native calls, Python overhead {per_step:.1f} µs per step")
-        result["onnx"] = {"model": os.path.basename(args.onnx), "steps": steps,
-                          "ms_per_run": round(ms, 3), "ms_in_native": round(native_ms, 3),
-                          "python_us_per_step": round(per_step, 2)}
+        onnx = onnx_overhead(args.onnx, args.repeat)
+        print(f"\nONNX {os.path.basename(args.onnx)}: {onnx['steps']} steps, "
+              f"{onnx['ms_per_run']:.3f} ms per run; {onnx['ms_in_native']:.3f} ms in _native "
+              f"calls, {onnx['ms_in_layout_conversions']:.3f} ms in layout conversions, "
+              f"{onnx['rest_us_per_step']:.1f} µs per step in the rest (Python, NumPy steps)")
+        result["onnx"] = {"model": os.path.basename(args.onnx), **onnx}
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(result, f, indent=1)

@@ -92,15 +92,11 @@ class PrepackedOperator:
 
     def _run_planned(self, x, out):
         """The output of a call on an input (dtype, shape) validated before, None otherwise
-        (or when `x` / `out` need the checked path): only the native run's own checks."""
+        (or when `x` / `out` need the checked path): see v.fast_run."""
         plan = self._plans.get((x.dtype, x.shape))
         if plan is None:
             return None
-        run, shape = plan
-        y = v.fast_output(x, out, x.dtype, shape)
-        if y is not None:
-            run(x, y)
-        return y
+        return v.fast_run(plan[0], x, out, x.dtype, plan[1])
 
     def _plan(self, x, shape, native_run, *args):
         """Records the run of validated inputs like `x`: `native_run(*args, x, y)` with an

@@ -299,26 +299,23 @@ def window_output_shape(spatial, pads, kernel, stride, dilation, name):
 
 # ---- outputs --------------------------------------------------------------------------------
 
-def writable_out(out, shape, dtype, x):
-    """True when the result may go straight into `out` (an ndarray of exactly `shape` and
-    `dtype`, C-contiguous, writeable, sharing no memory with `x`): the fast paths' check;
-    anything else takes run_into's path (its errors, or a temporary)."""
-    return (type(out) is np.ndarray and out.shape == shape and out.dtype == dtype
-            and out.flags.c_contiguous and out.flags.writeable and out.dtype.isnative
-            and out.flags.aligned and not np.may_share_memory(out, x))
-
-
-def fast_output(x, out, dtype, shape=None):
-    """The fast paths' output of `shape` (default: the ndarray `x`'s): a new array, or `out`
-    when writable_out allows it; None (take the checked path) when `x` is not C-contiguous
-    or `out` is unsuitable."""
-    if not x.flags.c_contiguous:
-        return None
-    if shape is None:
-        shape = x.shape
+def fast_run(native, x, out, dtype, shape, *args):
+    """The fast paths' run: `native(x, y, *args)` into a new `y` of `shape` and `dtype`, or
+    into `out` when it is an ndarray of exactly those; the native side checks the rest
+    (contiguity, alignment, writeability, overlap) before it writes anything. Returns `y`,
+    or None when the native side refuses an array: the checked path then says why, or
+    goes through a copy or a temporary."""
     if out is None:
-        return np.empty(shape, dtype)
-    return out if writable_out(out, shape, dtype, x) else None
+        y = np.empty(shape, dtype)
+    elif type(out) is np.ndarray and out.shape == shape and out.dtype == dtype:
+        y = out
+    else:
+        return None
+    try:
+        native(x, y, *args)
+    except (TypeError, ValueError):
+        return None
+    return y
 
 
 _KEYABLE = (int, float, str, type(None))

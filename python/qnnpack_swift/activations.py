@@ -40,7 +40,7 @@ def _lookup_operator(dtype_code, function, parameter, input_scale, input_zero_po
                                  output_scale, output_zero_point, lo, hi)
 
 
-# The native table operator of a call by (dtype, function, parameter, raw qparams, kernel
+# The native table run (lookup_run bound to its operator) of a call by (dtype, function, parameter, raw qparams, kernel
 # family), for exact Python float scales and int zero points / bounds (or None).
 _LOOKUP_OPERATORS = {}
 
@@ -55,9 +55,8 @@ def _lookup(function, x, parameter, input_scale, input_zero_point, output_scale,
             and (output_max is None or type(output_max) is int)):
         key = (x.dtype, function, parameter, input_scale, input_zero_point, output_scale,
                output_zero_point, output_min, output_max, isa)
-        op = _LOOKUP_OPERATORS.get(key)
-        if op is not None and (y := v.fast_output(x, out, x.dtype)) is not None:
-            _native.lookup_run(op, x, y)
+        run = _LOOKUP_OPERATORS.get(key)
+        if run is not None and (y := v.fast_run(run, x, out, x.dtype, x.shape)) is not None:
             return y
     x = v.q_array(x, "x")
     input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
@@ -67,7 +66,7 @@ def _lookup(function, x, parameter, input_scale, input_zero_point, output_scale,
     op = _lookup_operator(v.native_dtype(x.dtype), function, parameter, input_scale,
                           input_zero_point, output_scale, output_zero_point, lo, hi, isa)
     if key is not None:
-        v.remember(_LOOKUP_OPERATORS, key, op)
+        v.remember(_LOOKUP_OPERATORS, key, functools.partial(_native.lookup_run, op))
     return v.run_into(out, x.shape, x.dtype, (x,), lambda y: _native.lookup_run(op, x, y))
 
 

@@ -33,11 +33,13 @@ def _binary(native, a, b, a_scale, a_zero_point, b_scale, b_zero_point, output_s
                 y = native(a, b, None, *params)
                 if y is not NotImplemented:
                     return y
-            elif (a.shape == b.shape and a.flags.c_contiguous and b.flags.c_contiguous
-                  and v.writable_out(out, a.shape, a.dtype, a)
-                  and not np.may_share_memory(out, b)):
-                native(a, b, out, *params)
-                return out
+            elif type(out) is np.ndarray and out.shape == a.shape == b.shape and \
+                    out.dtype == a.dtype:
+                try:  # the native side checks the rest first (see v.fast_run)
+                    native(a, b, out, *params)
+                    return out
+                except (TypeError, ValueError):
+                    pass
     a = v.q_array(a, "a")
     b = v.q_array(b, "b")
     if a.dtype != b.dtype:
@@ -168,8 +170,8 @@ def clamp(x, output_min, output_max, out=None):
             and (output_max is None or type(output_max) is int)):
         key = (x.dtype, output_min, output_max)
         bounds = _CLAMP_RANGES.get(key)
-        if bounds is not None and (y := v.fast_output(x, out, x.dtype)) is not None:
-            _native.clamp(x, y, *bounds)
+        if bounds is not None and (y := v.fast_run(_native.clamp, x, out, x.dtype, x.shape,
+                                                   *bounds)) is not None:
             return y
     x = v.q_array(x, "x")
     lo, hi = v.clamp_range(output_min, output_max, x.dtype)

@@ -52,14 +52,14 @@ def quantize(x, scale, zero_point, dtype=np.uint8, axis=None, out=None):
     ``dtype``: uint8 (default) or int8. With ``axis``, ``scale`` / ``zero_point`` may be 1-D
     of length ``x.shape[axis]`` (per channel along ``axis``, negative allowed).
     """
-    if axis is None and type(x) is np.ndarray and x.dtype == v.FLOAT32 and x.flags.aligned:
+    if axis is None and type(x) is np.ndarray and x.dtype == v.FLOAT32:
         try:
             qdtype = _FAST_DTYPES.get(dtype)
         except TypeError:  # unhashable: q_dtype says why
             qdtype = None
         vectors = _per_tensor(scale, zero_point, qdtype) if qdtype is not None else None
-        if vectors is not None and (y := v.fast_output(x, out, qdtype)) is not None:
-            _native.quantize(x, y, 1, 1, x.size, *vectors)
+        if vectors is not None and (y := v.fast_run(_native.quantize, x, out, qdtype, x.shape,
+                                                     1, 1, x.size, *vectors)) is not None:
             return y
     dtype = v.q_dtype(dtype)
     x = v.float_array(x, "x")
@@ -75,8 +75,8 @@ def dequantize(q, scale, zero_point, axis=None, out=None):
     float32(q - zero_point)``; per channel along ``axis`` as in :func:`quantize`."""
     if axis is None and type(q) is np.ndarray:
         vectors = _per_tensor(scale, zero_point, q.dtype)
-        if vectors is not None and (y := v.fast_output(q, out, v.FLOAT32)) is not None:
-            _native.dequantize(q, y, 1, 1, q.size, *vectors)
+        if vectors is not None and (y := v.fast_run(_native.dequantize, q, out, v.FLOAT32,
+                                                     q.shape, 1, 1, q.size, *vectors)) is not None:
             return y
     q = v.q_array(q, "q")
     layout, scales, zero_points = _channel_layout(q.shape, scale, zero_point, q.dtype, axis)
@@ -103,8 +103,8 @@ def requantize(q, input_scale, input_zero_point, output_scale, output_zero_point
             params = _REQUANTIZE.get(key)
         except TypeError:  # an unhashable dtype: q_dtype says why
             key = params = None
-        if params is not None and (y := v.fast_output(q, out, params[0])) is not None:
-            _native.requantize(q, y, *params[1:])
+        if params is not None and (y := v.fast_run(_native.requantize, q, out, params[0],
+                                                   q.shape, *params[1:])) is not None:
             return y
     q = v.q_array(q, "q")
     dtype = q.dtype if dtype is None else v.q_dtype(dtype)
