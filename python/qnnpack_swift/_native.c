@@ -748,18 +748,31 @@ static PyObject* binary_op(PyObject* args, const char* fn, binary_fn function, c
                         &a_zero_point, &b_scale, &b_zero_point, &output_scale, &output_zero_point,
                         &output_min, &output_max))
     return NULL;
+  PyObject* created = NULL; /* the output made here when output_obj is None */
+  if (output_obj == Py_None) {
+    /* The fast path of the Python layer: a new output for two C-contiguous q-arrays of one
+       shape and dtype; NotImplemented (take the checked path) for anything else. */
+    PyArrayObject *pa = (PyArrayObject*)a_obj, *pb = (PyArrayObject*)b_obj;
+    if (!PyArray_CheckExact(a_obj) || !PyArray_CheckExact(b_obj) || qdtype_of(pa) < 0 ||
+        PyArray_TYPE(pb) != PyArray_TYPE(pa) || !PyArray_IS_C_CONTIGUOUS(pa) ||
+        !PyArray_IS_C_CONTIGUOUS(pb) || !PyArray_SAMESHAPE(pa, pb))
+      Py_RETURN_NOTIMPLEMENTED;
+    created = PyArray_SimpleNew(PyArray_NDIM(pa), PyArray_DIMS(pa), PyArray_TYPE(pa));
+    if (created == NULL) return NULL;
+    output_obj = created;
+  }
   PyArrayObject* a = buffer_arg(a_obj, fn, "a", -1, 0);
   PyArrayObject* b = a ? buffer_arg(b_obj, fn, "b", PyArray_TYPE(a), 0) : NULL;
   PyArrayObject* output = b ? buffer_arg(output_obj, fn, "output", PyArray_TYPE(a), 1) : NULL;
   if (output == NULL || check_no_overlap(output, a, fn) < 0 || check_no_overlap(output, b, fn) < 0)
-    return NULL;
+    goto fail;
   const int ndim = PyArray_NDIM(output);
   size_t shape[NPY_MAXDIMS], sa[NPY_MAXDIMS], sb[NPY_MAXDIMS];
   for (int i = 0; i < ndim; i++) shape[i] = PyArray_DIM(output, i);
   if (broadcast_strides(a, ndim, shape, sa, fn, "a") < 0 ||
       broadcast_strides(b, ndim, shape, sb, fn, "b") < 0)
-    return NULL;
-  if (PyArray_SIZE(output) == 0) Py_RETURN_NONE;
+    goto fail;
+  if (PyArray_SIZE(output) == 0) goto done;
   /* Drop size-1 axes and merge axes both inputs traverse contiguously, so any rank and
      any broadcast reach the library in at most a few dimensions. */
   size_t cshape[NPY_MAXDIMS], ca[NPY_MAXDIMS], cb[NPY_MAXDIMS];
@@ -785,14 +798,19 @@ static PyObject* binary_op(PyObject* args, const char* fn, binary_fn function, c
   if (cn > ADD_MAX_DIMS) {
     PyErr_Format(PyExc_ValueError, "%s: the broadcast needs %d dimensions after merging; "
                  "at most %d are supported", fn, cn, ADD_MAX_DIMS);
-    return NULL;
+    goto fail;
   }
   int32_t status;
   WITHOUT_GIL(status, function(qdtype_of(a), (size_t)cn, cshape, DATA(a), ca, a_scale,
                                a_zero_point, DATA(b), cb, b_scale, b_zero_point, output_scale,
                                output_zero_point, output_min, output_max, DATA(output)));
-  if (check_status(status, fn, call) < 0) return NULL;
+  if (check_status(status, fn, call) < 0) goto fail;
+done:
+  if (created != NULL) return created;
   Py_RETURN_NONE;
+fail:
+  Py_XDECREF(created);
+  return NULL;
 }
 
 static PyObject* py_add(PyObject* self, PyObject* args) {
@@ -1235,10 +1253,12 @@ static PyMethodDef methods[] = {
      "output_zero_point, output_min, output_max)"},
     {"add", py_add, METH_VARARGS,
      "add(a, b, output, a_scale, a_zero_point, b_scale, b_zero_point, output_scale, "
-     "output_zero_point, output_min, output_max); a and b broadcast to output's shape"},
+     "output_zero_point, output_min, output_max); a and b broadcast to output's shape. "
+     "output None: returns a new output for C-contiguous a and b of one shape and dtype, "
+     "NotImplemented for other a and b"},
     {"multiply", py_multiply, METH_VARARGS,
      "multiply(a, b, output, a_scale, a_zero_point, b_scale, b_zero_point, output_scale, "
-     "output_zero_point, output_min, output_max); a and b broadcast to output's shape"},
+     "output_zero_point, output_min, output_max); as add"},
     {"concatenate", py_concatenate, METH_VARARGS,
      "concatenate([inputs], output, outer, input_scales, input_zero_points, output_scale, "
      "output_zero_point, output_min, output_max)"},

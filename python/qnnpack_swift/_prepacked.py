@@ -5,6 +5,9 @@ uint8 weights only take uint8 activations, so their operator is created in the c
 int8 weights take uint8 or int8 activations, so unless `input_dtype=` pins it, the operator
 for a dtype is created on the first call with that dtype and cached.
 """
+import functools
+import math
+
 import numpy as np
 
 from . import _validation as v
@@ -52,6 +55,7 @@ class PrepackedOperator:
             raise errors[0]
         self._input_dtypes = candidates
         self._operators = {}
+        self._plans = {}  # (dtype, input shape) -> (run(x, y), output shape): the fast path
 
     @property
     def weight(self):
@@ -85,6 +89,22 @@ class PrepackedOperator:
         if channels != self.in_channels:
             raise ValueError(f"x must have {self.in_channels} channels (last axis), got {channels}")
         return x, n, height, width
+
+    def _run_planned(self, x, out):
+        """The output of a call on an input (dtype, shape) validated before, None otherwise
+        (or when `x` / `out` need the checked path): see v.fast_run."""
+        plan = self._plans.get((x.dtype, x.shape))
+        if plan is None:
+            return None
+        return v.fast_run(plan[0], x, out, x.dtype, plan[1])
+
+    def _plan(self, x, shape, native_run, *args):
+        """Records the run of validated inputs like `x`: `native_run(*args, x, y)` with an
+        output of `shape` (not for empty outputs, which run nothing)."""
+        if math.prod(shape):
+            if len(self._plans) >= _MAX_CACHED_OPERATORS:
+                self._plans.clear()
+            self._plans[(x.dtype, x.shape)] = (functools.partial(native_run, *args), shape)
 
     def _operator(self, dtype, key=()):
         """The native operator for `dtype` activations (and `key`), created once."""

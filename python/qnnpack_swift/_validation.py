@@ -7,6 +7,7 @@ a wrong dtype is a TypeError, anything else a ValueError.
 import functools
 import math
 import operator
+import struct
 import sys
 
 import numpy as np
@@ -22,6 +23,9 @@ _NATIVE_DTYPE = {UINT8: _native.DTYPE_UINT8, INT8: _native.DTYPE_INT8}
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 # The largest size, stride, padding or count the C ABI takes (a size_t held in a Py_ssize_t).
 MAX_SIZE = sys.maxsize
+_FLOAT32 = struct.Struct("f")
+# Caches of validated arguments keyed by value hold at most this many entries each.
+CACHE_SIZE = 256
 
 
 # ---- dtypes and arrays -------------------------------------------------------------------
@@ -128,13 +132,21 @@ def _per_channel(value, name, length, kinds, what):
     return a
 
 
+def float32(value):
+    """The Python float `value` rounded to float32 (±inf beyond its range), without NumPy."""
+    try:
+        return _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
 def scale(value, name, length=None):
     """A positive, finite float32 scale: a Python float (length None) or a float32 array.
 
     With `length`, `value` may be a scalar or a 1-D array of that length (per channel).
     """
     if length is None and type(value) in (float, int):  # the common case, without NumPy calls
-        s = float(np.float32(value)) if abs(value) < 1e39 else math.inf
+        s = float32(value) if abs(value) < 1e39 else math.inf
         if not (math.isfinite(s) and s > 0):
             raise ValueError(f"{name} must be positive and finite (as float32), got {value!r}")
         return s
@@ -180,6 +192,12 @@ def check_multiplier(what, output_scale, *scales, headroom=1):
     scales; one may be a float32 array) divided by float32(output_scale). ValueError naming
     `what` when it, times `headroom` (the largest value it multiplies), overflows float32:
     the output would be undefined there (inf · 0 is NaN)."""
+    if type(output_scale) is float and all(type(s) is float for s in scales):  # validated Python floats: float32 math exactly
+        m = scales[0]
+        for s in scales[1:]:
+            m = float32(m * s)  # a product of two float32 values is exact in float64
+        if math.isfinite(float32(float32(m / output_scale) * headroom)):
+            return  # (float64 division then float32 rounding is float32 division)
     with np.errstate(over="ignore", under="ignore"):
         m = functools.reduce(np.multiply, (np.asarray(s, FLOAT32) for s in scales)) / FLOAT32.type(output_scale)
         if not np.all(np.isfinite(m * FLOAT32.type(headroom))):
@@ -281,6 +299,54 @@ def window_output_shape(spatial, pads, kernel, stride, dilation, name):
 
 # ---- outputs --------------------------------------------------------------------------------
 
+def fast_run(native, x, out, dtype, shape, *args):
+    """The fast paths' run: `native(x, y, *args)` into a new `y` of `shape` and `dtype`, or
+    into `out` when it is an ndarray of exactly those; the native side checks the rest
+    (contiguity, alignment, writeability, overlap) before it writes anything. Returns `y`,
+    or None when the native side refuses an array: the checked path then says why, or
+    goes through a copy or a temporary."""
+    if out is None:
+        y = np.empty(shape, dtype)
+    elif type(out) is np.ndarray and out.shape == shape and out.dtype == dtype:
+        y = out
+    else:
+        return None
+    try:
+        native(x, y, *args)
+    except (TypeError, ValueError):
+        return None
+    return y
+
+
+_KEYABLE = (int, float, str, type(None))
+
+
+def value_key(values):
+    """A cache key for validated arguments: `values` (a tuple) with each element's type, so
+    that values comparing equal but validating differently (1, 1.0, True) differ; None when
+    an element is not None, a Python int, float or str, or a tuple / list of those."""
+    key = []
+    for x in values:
+        t = type(x)
+        if t is tuple or t is list:
+            x = value_key(x)
+            if x is None:
+                return None
+        elif t not in _KEYABLE:
+            return None
+        key.append(x)
+        key.append(t)
+    return tuple(key)
+
+
+def remember(cache, key, value):
+    """Stores a validated result in one of the bounded caches; returns it."""
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def run_into(out, shape, dtype, inputs, run):
     """Checks `out` (None, or a C-contiguous writeable ndarray of `shape` and `dtype`), calls
     `run(output)` unless the output is empty, and returns `out` or the new array.
@@ -288,24 +354,27 @@ def run_into(out, shape, dtype, inputs, run):
     When `out` shares memory with one of `inputs`, the result goes through a temporary,
     so no input is ever written while it is read.
     """
+    if out is None:
+        target = np.empty(shape, dtype)
+        if target.size:
+            run(target)
+        return target
     shape = tuple(shape)
     dtype = np.dtype(dtype)
-    if out is not None:
-        if not isinstance(out, np.ndarray):
-            raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
-        if out.dtype != dtype:
-            raise TypeError(f"out must have dtype {dtype}, got {out.dtype}")
-        if out.shape != shape:
-            raise ValueError(f"out must have shape {shape}, got {out.shape}")
-        if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned
-                and out.dtype.isnative):
-            raise ValueError("out must be a C-contiguous, aligned, writeable array")
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"out must have dtype {dtype}, got {out.dtype}")
+    if out.shape != shape:
+        raise ValueError(f"out must have shape {shape}, got {out.shape}")
+    if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned
+            and out.dtype.isnative):
+        raise ValueError("out must be a C-contiguous, aligned, writeable array")
     target = out
-    if out is None or any(np.may_share_memory(out, a) for a in inputs):
+    if any(np.may_share_memory(out, a) for a in inputs):
         target = np.empty(shape, dtype)
     if target.size:
         run(target)
-    if out is not None and target is not out:
+    if target is not out:
         out[...] = target
-        return out
-    return target
+    return out

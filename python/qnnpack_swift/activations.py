@@ -40,16 +40,33 @@ def _lookup_operator(dtype_code, function, parameter, input_scale, input_zero_po
                                  output_scale, output_zero_point, lo, hi)
 
 
+# The native table run (lookup_run bound to its operator) of a call by (dtype, function, parameter, raw qparams, kernel
+# family), for exact Python float scales and int zero points / bounds (or None).
+_LOOKUP_OPERATORS = {}
+
+
 def _lookup(function, x, parameter, input_scale, input_zero_point, output_scale,
             output_zero_point, output_min, output_max, out, fixed_unit=None):
+    key, isa = None, _native.get_isa()
+    if (type(x) is np.ndarray and type(input_scale) is float and type(input_zero_point) is int
+            and (type(output_scale) is float or output_scale is None)
+            and (type(output_zero_point) is int or output_zero_point is None)
+            and (output_min is None or type(output_min) is int)
+            and (output_max is None or type(output_max) is int)):
+        key = (x.dtype, function, parameter, input_scale, input_zero_point, output_scale,
+               output_zero_point, output_min, output_max, isa)
+        run = _LOOKUP_OPERATORS.get(key)
+        if run is not None and (y := v.fast_run(run, x, out, x.dtype, x.shape)) is not None:
+            return y
     x = v.q_array(x, "x")
     input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
     output_scale, output_zero_point = _output_qparams(x, output_scale, output_zero_point,
                                                       fixed_unit)
     lo, hi = v.clamp_range(output_min, output_max, x.dtype)
     op = _lookup_operator(v.native_dtype(x.dtype), function, parameter, input_scale,
-                          input_zero_point, output_scale, output_zero_point, lo, hi,
-                          _native.get_isa())
+                          input_zero_point, output_scale, output_zero_point, lo, hi, isa)
+    if key is not None:
+        v.remember(_LOOKUP_OPERATORS, key, functools.partial(_native.lookup_run, op))
     return v.run_into(out, x.shape, x.dtype, (x,), lambda y: _native.lookup_run(op, x, y))
 
 
@@ -91,10 +108,13 @@ def leaky_relu(x, negative_slope=0.01, *, input_scale, input_zero_point, output_
         slope = float(negative_slope)
     except (TypeError, ValueError):
         raise TypeError(f"negative_slope must be a real number, got {negative_slope!r}") from None
-    if not np.isfinite(slope):
+    if not math.isfinite(slope):
         raise ValueError(f"negative_slope must be finite, got {negative_slope!r}")
     return _lookup(_native.LOOKUP_LEAKY_RELU, x, slope, input_scale, input_zero_point,
                    output_scale, output_zero_point, output_min, output_max, out)
+
+
+_SOFTMAX_PARAMS = {}  # validated qparams by (dtype, value_key of the qparam arguments)
 
 
 def softmax(x, axis=-1, *, input_scale, input_zero_point, output_scale=None,
@@ -107,11 +127,20 @@ def softmax(x, axis=-1, *, input_scale, input_zero_point, output_scale=None,
     if x.ndim == 0:
         raise ValueError("x must have at least one dimension for softmax")
     axis = v.axis_index(axis, x.ndim)
-    input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
-    output_scale, output_zero_point = _output_qparams(x, output_scale, output_zero_point, 1)
-    lo, hi = v.clamp_range(output_min, output_max, x.dtype)
+    key = v.value_key((input_scale, input_zero_point, output_scale, output_zero_point,
+                       output_min, output_max))
+    if key is not None:
+        key = (x.dtype, key)
+    params = _SOFTMAX_PARAMS.get(key) if key is not None else None
+    if params is None:
+        input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype,
+                                                  "input")
+        params = (input_scale, input_zero_point,
+                  *_output_qparams(x, output_scale, output_zero_point, 1),
+                  *v.clamp_range(output_min, output_max, x.dtype))
+        if key is not None:
+            v.remember(_SOFTMAX_PARAMS, key, params)
     outer = math.prod(x.shape[:axis])
     inner = math.prod(x.shape[axis + 1:])
     return v.run_into(out, x.shape, x.dtype, (x,), lambda y: _native.softmax(
-        x, y, outer, x.shape[axis], inner, input_scale, input_zero_point, output_scale,
-        output_zero_point, lo, hi))
+        x, y, outer, x.shape[axis], inner, *params))

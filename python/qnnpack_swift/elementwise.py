@@ -9,9 +9,37 @@ from . import _validation as v
 __all__ = ["add", "channel_shuffle", "clamp", "concatenate", "multiply"]
 
 
+# Validated (scales, zero points, clamp) of add / multiply calls by (native, dtype, raw
+# arguments), for arguments of the exact types whose equal values validate alike.
+_BINARY_PARAMS = {}
+
+
 def _binary(native, a, b, a_scale, a_zero_point, b_scale, b_zero_point, output_scale,
             output_zero_point, output_min, output_max, out):
     """The checks and broadcasting add and multiply share."""
+    key = None
+    if (type(a_scale) is float and type(b_scale) is float and type(output_scale) is float
+            and type(a_zero_point) is int and type(b_zero_point) is int
+            and type(output_zero_point) is int
+            and (output_min is None or type(output_min) is int)
+            and (output_max is None or type(output_max) is int)
+            and type(a) is np.ndarray and type(b) is np.ndarray):
+        key = (native, a.dtype, b.dtype, a_scale, a_zero_point, b_scale, b_zero_point,
+               output_scale, output_zero_point, output_min, output_max)
+        params = _BINARY_PARAMS.get(key)
+        if params is not None:
+            if out is None:
+                # Same shapes, C-contiguous: the native side makes the output.
+                y = native(a, b, None, *params)
+                if y is not NotImplemented:
+                    return y
+            elif type(out) is np.ndarray and out.shape == a.shape == b.shape and \
+                    out.dtype == a.dtype:
+                try:  # the native side checks the rest first (see v.fast_run)
+                    native(a, b, out, *params)
+                    return out
+                except (TypeError, ValueError):
+                    pass
     a = v.q_array(a, "a")
     b = v.q_array(b, "b")
     if a.dtype != b.dtype:
@@ -26,6 +54,9 @@ def _binary(native, a, b, a_scale, a_zero_point, b_scale, b_zero_point, output_s
     else:  # one multiplier of the product: finite, it never makes NaN
         v.check_multiplier("a_scale * b_scale / output_scale", output_scale, a_scale, b_scale)
     lo, hi = v.clamp_range(output_min, output_max, a.dtype)
+    if key is not None:
+        v.remember(_BINARY_PARAMS, key, (a_scale, a_zero_point, b_scale, b_zero_point,
+                                         output_scale, output_zero_point, lo, hi))
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
@@ -63,6 +94,11 @@ def multiply(a, b, *, a_scale, a_zero_point, b_scale, b_zero_point, output_scale
                    b_zero_point, output_scale, output_zero_point, output_min, output_max, out)
 
 
+# Validated (scales, zero points, output qparams, clamp) by (dtype, count, value_key of
+# the qparam arguments).
+_CONCATENATE_PARAMS = {}
+
+
 def concatenate(arrays, axis=-1, *, input_scales, input_zero_points, output_scale,
                 output_zero_point, output_min=None, output_max=None, out=None):
     """Joins quantized arrays along ``axis``, requantizing each to the output's qparams.
@@ -90,16 +126,26 @@ def concatenate(arrays, axis=-1, *, input_scales, input_zero_points, output_scal
             raise ValueError(f"arrays[{i}] has shape {a.shape}; all shapes must match "
                              f"{xs[0].shape} except on axis {axis}")
     count = len(xs)
-    scales = v.scale(input_scales, "input_scales", count)
-    zero_points = v.zero_point(input_zero_points, "input_zero_points", dtype, count)
-    output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, dtype, "output")
-    v.check_multiplier("input_scales / output_scale", output_scale, scales)
-    lo, hi = v.clamp_range(output_min, output_max, dtype)
+    key = v.value_key((input_scales, input_zero_points, output_scale, output_zero_point,
+                       output_min, output_max))
+    if key is not None:
+        key = (dtype, count, key)
+    params = _CONCATENATE_PARAMS.get(key) if key is not None else None
+    if params is None:
+        scales = v.scale(input_scales, "input_scales", count)
+        zero_points = v.zero_point(input_zero_points, "input_zero_points", dtype, count)
+        output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, dtype,
+                                                    "output")
+        v.check_multiplier("input_scales / output_scale", output_scale, scales)
+        scales.flags.writeable = zero_points.flags.writeable = False
+        params = (scales, zero_points, output_scale, output_zero_point,
+                  *v.clamp_range(output_min, output_max, dtype))
+        if key is not None:
+            v.remember(_CONCATENATE_PARAMS, key, params)
     shape = list(xs[0].shape)
     shape[axis] = sum(a.shape[axis] for a in xs)
     outer = math.prod(shape[:axis])
-    return v.run_into(out, shape, dtype, xs, lambda y: _native.concatenate(
-        xs, y, outer, scales, zero_points, output_scale, output_zero_point, lo, hi))
+    return v.run_into(out, shape, dtype, xs, lambda y: _native.concatenate(xs, y, outer, *params))
 
 
 def channel_shuffle(x, groups, out=None):
@@ -113,9 +159,22 @@ def channel_shuffle(x, groups, out=None):
                       lambda y: _native.channel_shuffle(x, y, groups))
 
 
+_CLAMP_RANGES = {}  # (dtype, output_min, output_max) -> validated (lo, hi)
+
+
 def clamp(x, output_min, output_max, out=None):
     """Clamps the quantized values of ``x`` to ``[output_min, output_max]`` (None: qmin /
     qmax); dtype and quantization parameters are kept (quantized ReLU / ReLU6)."""
+    key = None
+    if (type(x) is np.ndarray and (output_min is None or type(output_min) is int)
+            and (output_max is None or type(output_max) is int)):
+        key = (x.dtype, output_min, output_max)
+        bounds = _CLAMP_RANGES.get(key)
+        if bounds is not None and (y := v.fast_run(_native.clamp, x, out, x.dtype, x.shape,
+                                                   *bounds)) is not None:
+            return y
     x = v.q_array(x, "x")
     lo, hi = v.clamp_range(output_min, output_max, x.dtype)
+    if key is not None:
+        v.remember(_CLAMP_RANGES, key, (lo, hi))
     return v.run_into(out, x.shape, x.dtype, (x,), lambda y: _native.clamp(x, y, lo, hi))

@@ -49,14 +49,18 @@ class Linear(PrepackedOperator):
 
     def __call__(self, x, out=None):
         """Runs the layer on ``x`` ``[..., K]``; returns ``[..., C_out]``."""
+        if type(x) is np.ndarray and (y := self._run_planned(x, out)) is not None:
+            return y
         x = self._check_input(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"x must have shape [..., {self.in_features}], got {x.shape}")
         op = self._operator(x.dtype)
+        shape = (*x.shape[:-1], self.output_channels)
+        if x.ndim == 2:  # [batch, K] runs as it is; other ranks are reshaped on every call
+            self._plan(x, shape, _native.fully_connected_run, op)
         rows = x.reshape(-1, self.in_features)
-        return v.run_into(out, (*x.shape[:-1], self.output_channels), x.dtype, (x,),
-                          lambda y: _native.fully_connected_run(
-                              op, rows, y.reshape(-1, self.output_channels)))
+        return v.run_into(out, shape, x.dtype, (x,), lambda y: _native.fully_connected_run(
+            op, rows, y.reshape(-1, self.output_channels)))
 
 
 def linear(x, weight, bias=None, *, input_scale, input_zero_point, weight_scale,

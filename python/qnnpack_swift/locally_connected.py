@@ -1,4 +1,6 @@
 """Locally connected 2-D layer: a convolution with its own weights at every output pixel."""
+import numpy as np
+
 from . import _native
 from . import _validation as v
 from ._prepacked import PrepackedOperator
@@ -55,6 +57,8 @@ class LocallyConnected2d(PrepackedOperator):
 
     def __call__(self, x, out=None):
         """Runs the layer on ``x`` ``[N, H, W, C_in]``; returns ``[N, OH, OW, C_out]``."""
+        if type(x) is np.ndarray and (y := self._run_planned(x, out)) is not None:
+            return y
         x, n, height, width = self._check_nhwc(x)
         size = v.window_output_shape((height, width), self.padding, self.kernel_size, self.stride,
                                      self.dilation, "weight")
@@ -62,7 +66,9 @@ class LocallyConnected2d(PrepackedOperator):
             raise ValueError(f"x of {height}x{width} gives a {size[0]}x{size[1]} output, but the "
                              f"weights are for {self.output_size[0]}x{self.output_size[1]}")
         op = self._operator(x.dtype)
-        return v.run_into(out, (n, *size, self.output_channels), x.dtype, (x,),
+        shape = (n, *size, self.output_channels)
+        self._plan(x, shape, _native.locally_connected2d_run, op)
+        return v.run_into(out, shape, x.dtype, (x,),
                           lambda y: _native.locally_connected2d_run(op, x, y))
 
 
