@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Max pooling over NHWC; padding never wins (PyTorch pads with −∞). Keeps the qparams.
@@ -21,6 +22,9 @@ public func qnnps_max_pool2d_nhwc(
     if batch == 0 { return }
     let geometry = try PoolGeometry(window: window, batch: batch, height: inputHeight, width: inputWidth,
                                     channels: channels, outputSize: size)
+    if currentISA >= .avx2 {
+      return maxPoolAVX2(geometry, try nonNull(input), try nonNull(output), outputMin, outputMax, signed: type == .int8)
+    }
     switch type {
     case .uint8: maxPool(geometry, try nonNull(input), try nonNull(output), UInt8(outputMin), UInt8(outputMax))
     case .int8: maxPool(geometry, try nonNull(input), try nonNull(output), Int8(outputMin), Int8(outputMax))
@@ -37,6 +41,21 @@ private func maxPool<T: QuantizedElement>(
       (out + pixel * g.channels).initialize(repeating: lo, count: g.channels)
     } else {
       q8MaxPixel(channels: g.channels, taps: count, input: rows, lo: lo, hi: hi, output: out + pixel * g.channels)
+    }
+  }
+}
+
+private func maxPoolAVX2(
+  _ g: PoolGeometry, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ lo: Int32, _ hi: Int32,
+  signed: Bool
+) {
+  g.forEachOutputPixel(input.assumingMemoryBound(to: UInt8.self)) { pixel, typedRows, count in
+    let rows = UnsafeRawPointer(typedRows).assumingMemoryBound(to: UnsafeRawPointer.self)
+    let out = output + pixel * g.channels
+    if count == 0 {
+      out.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: lo), count: g.channels)
+    } else {
+      q8MaxPixelAVX2(signed: signed, channels: g.channels, taps: count, rows: rows, lo: lo, hi: hi, output: out)
     }
   }
 }

@@ -1,0 +1,77 @@
+import _Builtin_intrinsics.intel
+
+/// Max over `taps ≥ 1` rows of `channels` bytes (pointers at `rows`), clamped to [lo, hi]:
+/// 32 channels a step, the tail as one overlapping step (16 or 8 wide below 32 channels,
+/// scalar below 8), so nothing past a row is read. `signed`: int8 data, else uint8.
+public func q8MaxPixelAVX2(
+  signed: Bool, channels: Int, taps: Int, rows: UnsafePointer<UnsafeRawPointer>, lo: Int32, hi: Int32,
+  output: UnsafeMutableRawPointer
+) {
+  if signed {
+    maxPixel(true, channels, taps, rows, lo, hi, output)
+  } else {
+    maxPixel(false, channels, taps, rows, lo, hi, output)
+  }
+}
+
+@inline(__always)
+private func maxPixel(
+  _ signed: Bool, _ channels: Int, _ taps: Int, _ rows: UnsafePointer<UnsafeRawPointer>, _ lo: Int32, _ hi: Int32,
+  _ output: UnsafeMutableRawPointer
+) {
+  let lo32 = _mm256_set1_epi8(CChar(truncatingIfNeeded: lo)), hi32 = _mm256_set1_epi8(CChar(truncatingIfNeeded: hi))
+  @inline(__always) func max32(_ x: __m256i, _ y: __m256i) -> __m256i {
+    signed ? _mm256_max_epi8(x, y) : _mm256_max_epu8(x, y)
+  }
+  @inline(__always) func min32(_ x: __m256i, _ y: __m256i) -> __m256i {
+    signed ? _mm256_min_epi8(x, y) : _mm256_min_epu8(x, y)
+  }
+  @inline(__always) func max16(_ x: __m128i, _ y: __m128i) -> __m128i {
+    signed ? _mm_max_epi8(x, y) : _mm_max_epu8(x, y)
+  }
+  @inline(__always) func min16(_ x: __m128i, _ y: __m128i) -> __m128i {
+    signed ? _mm_min_epi8(x, y) : _mm_min_epu8(x, y)
+  }
+  @inline(__always) func step32(_ c: Int) {
+    var m = rows[0].loadUnaligned(fromByteOffset: c, as: __m256i.self)
+    for t in 1..<taps { m = max32(m, rows[t].loadUnaligned(fromByteOffset: c, as: __m256i.self)) }
+    output.storeBytes(of: min32(max32(m, lo32), hi32), toByteOffset: c, as: __m256i.self)
+  }
+  // The 16- and 8-wide steps share the 128-bit operations; `load` reads 16 or 8 bytes.
+  @inline(__always) func step(_ c: Int, _ load: (UnsafeRawPointer) -> __m128i) -> __m128i {
+    var m = load(rows[0] + c)
+    for t in 1..<taps { m = max16(m, load(rows[t] + c)) }
+    return min16(max16(m, _mm256_castsi256_si128(lo32)), _mm256_castsi256_si128(hi32))
+  }
+  @inline(__always) func step16(_ c: Int) {
+    output.storeBytes(of: step(c) { $0.loadUnaligned(as: __m128i.self) }, toByteOffset: c, as: __m128i.self)
+  }
+  @inline(__always) func step8(_ c: Int) {
+    let m = step(c) { _mm_cvtsi64_si128($0.loadUnaligned(as: Int64.self)) }
+    output.storeBytes(of: _mm_cvtsi128_si64(m), toByteOffset: c, as: Int64.self)
+  }
+  var c = 0
+  while c &+ 32 <= channels {
+    step32(c)
+    c &+= 32
+  }
+  if c == channels { return }
+  if channels >= 32 {
+    step32(channels &- 32)
+  } else if channels >= 16 {
+    step16(0)
+    step16(channels &- 16)
+  } else if channels >= 8 {
+    step8(0)
+    step8(channels &- 8)
+  } else {
+    for c in 0..<channels {
+      @inline(__always) func value(_ t: Int) -> Int32 {
+        signed ? Int32(rows[t].load(fromByteOffset: c, as: Int8.self)) : Int32(rows[t].load(fromByteOffset: c, as: UInt8.self))
+      }
+      var m = value(0)
+      for t in 1..<taps { m = Swift.max(m, value(t)) }
+      output.storeBytes(of: UInt8(truncatingIfNeeded: Swift.min(Swift.max(m, lo), hi)), toByteOffset: c, as: UInt8.self)
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import _Builtin_intrinsics.intel
+import QNNPACKKernels
+
+/// `OutputQuantization` for 8 or 32 float32 values at a time, bit-exact with its `quantize`:
+/// clamp in float to [lo − zp, hi − zp] (operands in the order of its selects, so NaN goes
+/// through the same way), round half to even with `vcvtps2dq` (default MXCSR), + zp. The zero
+/// point is added in int16 after the first narrowing: clamped values and results fit.
+struct Requantization8x {
+  let lo: __m256
+  let hi: __m256
+  let zeroPoint: __m256i
+
+  @inline(__always)
+  init(_ q: OutputQuantization) {
+    lo = _mm256_set1_ps(q.loLessZeroPoint)
+    hi = _mm256_set1_ps(q.hiLessZeroPoint)
+    zeroPoint = _mm256_set1_epi16(Int16(truncatingIfNeeded: q.zeroPoint))
+  }
+
+  @inline(__always)
+  func rounded(_ y: __m256) -> __m256i {
+    _mm256_cvtps_epi32(_mm256_min_ps(hi, _mm256_max_ps(lo, y)))
+  }
+
+  /// Values 0…31 as bytes in element order (the 256-bit packs work per 128-bit lane, the
+  /// permutation puts their dwords back in order).
+  @inline(__always)
+  func bytes32(_ y0: __m256, _ y1: __m256, _ y2: __m256, _ y3: __m256, signed: Bool) -> __m256i {
+    let s01 = _mm256_add_epi16(_mm256_packs_epi32(rounded(y0), rounded(y1)), zeroPoint)
+    let s23 = _mm256_add_epi16(_mm256_packs_epi32(rounded(y2), rounded(y3)), zeroPoint)
+    let b = signed ? _mm256_packs_epi16(s01, s23) : _mm256_packus_epi16(s01, s23)
+    return _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
+  }
+
+  /// Values 0…7 as the 8 bytes of an Int64, in element order.
+  @inline(__always)
+  func bytes8(_ y: __m256, signed: Bool) -> Int64 {
+    let s = _mm256_add_epi16(_mm256_packs_epi32(rounded(y), rounded(y)), zeroPoint)
+    let b = signed ? _mm256_packs_epi16(s, s) : _mm256_packus_epi16(s, s)
+    return _mm_cvtsi128_si64(_mm256_castsi256_si128(_mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4))))
+  }
+}
+
+/// Eight bytes at `p` widened to int32 (sign- or zero-extended).
+@inline(__always)
+func widen8(_ p: UnsafeRawPointer, signed: Bool) -> __m256i {
+  let v = _mm_cvtsi64_si128(p.loadUnaligned(as: Int64.self))
+  return signed ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v)
+}
+
+/// `f32(x − zeroPoint)` of the eight bytes at `p` (exact: the difference is below 2^9).
+@inline(__always)
+func centred8(_ p: UnsafeRawPointer, signed: Bool, _ zeroPoint: __m256i) -> __m256 {
+  _mm256_cvtepi32_ps(_mm256_sub_epi32(widen8(p, signed: signed), zeroPoint))
+}
+
+/// Runs `block(x, y, output)` on each 32-element block of a row of `count` elements. Element
+/// sizes are in bytes; an input of size 0 is broadcast (never advanced). The last partial
+/// block goes through zeroed stack buffers, so nothing past either row is read or written.
+@inline(__always)
+func forEachBlock32(
+  count: Int, _ x: UnsafeRawPointer, xSize: Int, _ y: UnsafeRawPointer, ySize: Int,
+  _ output: UnsafeMutableRawPointer, outputSize: Int,
+  _ block: (UnsafeRawPointer, UnsafeRawPointer, UnsafeMutableRawPointer) -> Void
+) {
+  var i = 0
+  while i &+ 32 <= count {
+    block(x + i &* xSize, y + i &* ySize, output + i &* outputSize)
+    i &+= 32
+  }
+  let n = count &- i
+  if n == 0 { return }
+  withUnsafeTemporaryAllocation(byteCount: 3 * 128, alignment: 32) { buffer in
+    let bx = buffer.baseAddress!, by = bx + 128, bo = bx + 256
+    bx.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
+    if xSize > 0 { bx.copyMemory(from: x + i &* xSize, byteCount: n &* xSize) }
+    if ySize > 0 { by.copyMemory(from: y + i &* ySize, byteCount: n &* ySize) }
+    block(xSize > 0 ? UnsafeRawPointer(bx) : x, ySize > 0 ? UnsafeRawPointer(by) : y, bo)
+    (output + i &* outputSize).copyMemory(from: bo, byteCount: n &* outputSize)
+  }
+}
