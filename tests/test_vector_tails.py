@@ -20,8 +20,9 @@ def _qparams(rng, dtype, k):
     """The k-th of a few qparam sets: extremes, middle, random; tiny and huge multipliers."""
     qmin, qmax = qrange(dtype)
     zps = [qmin, qmax, (qmin + qmax + 1) // 2, int(rng.integers(qmin, qmax + 1))]
+    # The last two: |y| may pass 2^30, the AVX2 kernels' float-clamp path.
     scales = [(0.05, 0.03, 0.06), (1.0, 1.0, 1.0), (1e-4, 3.0, 1e-3), (10.0, 0.5, 1e3),
-              (0.25, 0.5, 0.125), (2e-3, 2e-3, 1e-7)]
+              (0.25, 0.5, 0.125), (2e-3, 2e-3, 1e-7), (1.0, 3.0, 1e-7), (5.0, 1e-3, 1e-9)]
     return zps[k % 4], zps[(k + 1) % 4], zps[(k + 2) % 4], scales[k % len(scales)]
 
 
@@ -83,7 +84,8 @@ def test_requantize_clamp_tails(dtype, out_dtype, threads, kernel_family):
         q = rand_q(rng, (n,), dtype)
         izp = [qmin, qmax, int(rng.integers(qmin, qmax + 1))][k % 3]
         ozp = [omax, omin, int(rng.integers(omin, omax + 1))][k % 3]
-        s_in, s_out = [(0.02, 0.03), (1.0, 1.0), (10.0, 1e-3), (1e-4, 1.0), (0.5, 0.25)][k % 5]
+        s_in, s_out = [(0.02, 0.03), (1.0, 1.0), (10.0, 1e-3), (1e-4, 1.0), (0.5, 0.25),
+                       (1.0, 1e-8)][k % 6]
         assert_same(qs.requantize(q, s_in, izp, s_out, ozp, dtype=out_dtype),
                     ref.requantize(q, s_in, izp, s_out, ozp, dtype=out_dtype))
         lo = int(rng.integers(qmin, qmax + 1))

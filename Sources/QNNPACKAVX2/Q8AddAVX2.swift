@@ -11,7 +11,8 @@ public func q8AddRowAVX2(
   let ma = _mm256_set1_ps(p.aMultiplier), mb = _mm256_set1_ps(p.bMultiplier)
   q8BinaryRowAVX2(signed: signed, count: count, a: a, aStride: aStride, aZeroPoint: p.aZeroPoint,
                   b: b, bStride: bStride, bZeroPoint: p.bZeroPoint, output: output,
-                  quantization: p.output) { fa, fb in
+                  quantization: p.output,
+                  floatClamp: !(255 * (Double(p.aMultiplier.magnitude) + Double(p.bMultiplier.magnitude)) < 0x1p30)) { fa, fb in
     _mm256_add_ps(_mm256_mul_ps(ma, fa), _mm256_mul_ps(mb, fb))
   }
 }

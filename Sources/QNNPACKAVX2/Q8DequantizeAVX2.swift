@@ -18,10 +18,10 @@ private func dequantize(
   _ signed: Bool, _ count: Int, _ input: UnsafeRawPointer, _ scale: Float, _ zeroPoint: Int32,
   _ output: UnsafeMutablePointer<Float>
 ) {
-  let s = _mm256_set1_ps(scale), z = _mm256_set1_epi32(zeroPoint)
+  let s = _mm256_set1_ps(scale), z = Centring(zeroPoint: zeroPoint, signed: signed)
   forEachBlock32(count: count, input, xSize: 1, input, ySize: 0, output, outputSize: 4) { x, _, out in
     for k in 0..<4 {
-      out.storeBytes(of: _mm256_mul_ps(s, centred8(x + 8 &* k, signed: signed, z)), toByteOffset: 32 &* k, as: __m256.self)
+      out.storeBytes(of: _mm256_mul_ps(s, z.centred8(x + 8 &* k, signed: signed)), toByteOffset: 32 &* k, as: __m256.self)
     }
   }
 }

@@ -1,24 +1,27 @@
 import _Builtin_intrinsics.intel
 
-/// Max over `taps ≥ 1` rows of `channels` bytes (pointers at `rows`), clamped to [lo, hi]:
-/// 32 channels a step, the tail as one overlapping step (16 or 8 wide below 32 channels,
-/// scalar below 8), so nothing past a row is read. `signed`: int8 data, else uint8.
+/// One output pixel of max pooling: the max of `lo` and of the `channels` bytes at each of
+/// the window's `windowRows × windowColumns` taps (`first + r·rowStep + c·columnStep`; none
+/// when the window is all padding), then min `hi`. 32 channels a step, the tail as one
+/// overlapping step (16 or 8 wide below 32 channels, scalar below 8), so nothing past a
+/// tap's channels is read. `signed`: int8 data, else uint8.
 public func q8MaxPixelAVX2(
-  signed: Bool, channels: Int, taps: Int, rows: UnsafePointer<UnsafeRawPointer>, lo: Int32, hi: Int32,
-  output: UnsafeMutableRawPointer
+  signed: Bool, channels: Int, first: UnsafeRawPointer, windowRows: Int, rowStep: Int, windowColumns: Int,
+  columnStep: Int, lo: Int32, hi: Int32, output: UnsafeMutableRawPointer
 ) {
+  let taps = PoolTaps(first: first, rows: windowRows, rowStep: rowStep, columns: windowColumns, columnStep: columnStep)
   if signed {
-    maxPixel(true, channels, taps, rows, lo, hi, output)
+    maxPixel(Int8Bytes.self, channels, taps, lo, hi, output)
   } else {
-    maxPixel(false, channels, taps, rows, lo, hi, output)
+    maxPixel(UInt8Bytes.self, channels, taps, lo, hi, output)
   }
 }
 
 @inline(__always)
-private func maxPixel(
-  _ signed: Bool, _ channels: Int, _ taps: Int, _ rows: UnsafePointer<UnsafeRawPointer>, _ lo: Int32, _ hi: Int32,
-  _ output: UnsafeMutableRawPointer
+private func maxPixel<S: ByteSignedness>(
+  _: S.Type, _ channels: Int, _ taps: PoolTaps, _ lo: Int32, _ hi: Int32, _ output: UnsafeMutableRawPointer
 ) {
+  let signed = S.signed
   let lo32 = _mm256_set1_epi8(CChar(truncatingIfNeeded: lo)), hi32 = _mm256_set1_epi8(CChar(truncatingIfNeeded: hi))
   @inline(__always) func max32(_ x: __m256i, _ y: __m256i) -> __m256i {
     signed ? _mm256_max_epi8(x, y) : _mm256_max_epu8(x, y)
@@ -33,15 +36,15 @@ private func maxPixel(
     signed ? _mm_min_epi8(x, y) : _mm_min_epu8(x, y)
   }
   @inline(__always) func step32(_ c: Int) {
-    var m = rows[0].loadUnaligned(fromByteOffset: c, as: __m256i.self)
-    for t in 1..<taps { m = max32(m, rows[t].loadUnaligned(fromByteOffset: c, as: __m256i.self)) }
-    output.storeBytes(of: min32(max32(m, lo32), hi32), toByteOffset: c, as: __m256i.self)
+    var m = lo32
+    taps.forEach { m = max32(m, $0.loadUnaligned(fromByteOffset: c, as: __m256i.self)) }
+    output.storeBytes(of: min32(m, hi32), toByteOffset: c, as: __m256i.self)
   }
   // The 16- and 8-wide steps share the 128-bit operations; `load` reads 16 or 8 bytes.
   @inline(__always) func step(_ c: Int, _ load: (UnsafeRawPointer) -> __m128i) -> __m128i {
-    var m = load(rows[0] + c)
-    for t in 1..<taps { m = max16(m, load(rows[t] + c)) }
-    return min16(max16(m, _mm256_castsi256_si128(lo32)), _mm256_castsi256_si128(hi32))
+    var m = _mm256_castsi256_si128(lo32)
+    taps.forEach { m = max16(m, load($0 + c)) }
+    return min16(m, _mm256_castsi256_si128(hi32))
   }
   @inline(__always) func step16(_ c: Int) {
     output.storeBytes(of: step(c) { $0.loadUnaligned(as: __m128i.self) }, toByteOffset: c, as: __m128i.self)
@@ -66,12 +69,32 @@ private func maxPixel(
     step8(channels &- 8)
   } else {
     for c in 0..<channels {
-      @inline(__always) func value(_ t: Int) -> Int32 {
-        signed ? Int32(rows[t].load(fromByteOffset: c, as: Int8.self)) : Int32(rows[t].load(fromByteOffset: c, as: UInt8.self))
+      var m = lo
+      taps.forEach { m = Swift.max(m, signed ? Int32($0.load(fromByteOffset: c, as: Int8.self))
+                                              : Int32($0.load(fromByteOffset: c, as: UInt8.self))) }
+      output.storeBytes(of: UInt8(truncatingIfNeeded: Swift.min(m, hi)), toByteOffset: c, as: UInt8.self)
+    }
+  }
+}
+
+/// The taps of a pooling window inside the input: a `rows × columns` rectangle of NHWC pixels
+/// from `first` (padding never contributes, so the rest of the window is skipped).
+struct PoolTaps {
+  let first: UnsafeRawPointer
+  let rows, rowStep, columns, columnStep: Int
+
+  var count: Int { rows &* columns }
+
+  @inline(__always)
+  func forEach(_ body: (UnsafeRawPointer) -> Void) {
+    var row = first
+    for _ in 0..<rows {
+      var p = row
+      for _ in 0..<columns {
+        body(p)
+        p += columnStep
       }
-      var m = value(0)
-      for t in 1..<taps { m = Swift.max(m, value(t)) }
-      output.storeBytes(of: UInt8(truncatingIfNeeded: Swift.min(Swift.max(m, lo), hi)), toByteOffset: c, as: UInt8.self)
+      row += rowStep
     }
   }
 }

@@ -11,7 +11,7 @@ public func q8MultiplyRowAVX2(
   let m = _mm256_set1_ps(p.multiplier)
   q8BinaryRowAVX2(signed: signed, count: count, a: a, aStride: aStride, aZeroPoint: p.aZeroPoint,
                   b: b, bStride: bStride, bZeroPoint: p.bZeroPoint, output: output,
-                  quantization: p.output) { fa, fb in
+                  quantization: p.output, floatClamp: !(65025 * Double(p.multiplier.magnitude) < 0x1p30)) { fa, fb in
     _mm256_mul_ps(m, _mm256_mul_ps(fa, fb))
   }
 }

@@ -20,12 +20,13 @@ private func requantize(
   _ signedInput: Bool, _ signedOutput: Bool, _ count: Int, _ input: UnsafeRawPointer, _ zeroPoint: Int32,
   _ multiplier: Float, _ quantization: OutputQuantization, _ output: UnsafeMutableRawPointer
 ) {
-  let q = Requantization8x(quantization), m = _mm256_set1_ps(multiplier), z = _mm256_set1_epi32(zeroPoint)
-  @inline(__always) func step(_ p: UnsafeRawPointer) -> __m256 {
-    _mm256_mul_ps(centred8(p, signed: signedInput, z), m)
-  }
+  let q = Requantization8x(quantization), m = _mm256_set1_ps(multiplier)
+  let z = Centring32(zeroPoint: zeroPoint, signed: signedInput)
+  let floatClamp = !(255 * Double(multiplier.magnitude) < 0x1p30)  // see `bytes32(lanes:)`
   forEachBlock32(count: count, input, xSize: 1, input, ySize: 0, output, outputSize: 1) { x, _, out in
-    out.storeBytes(of: q.bytes32(step(x), step(x + 8), step(x + 16), step(x + 24), signed: signedOutput),
-                   as: __m256i.self)
+    let f = z.centred(x, signed: signedInput)
+    let bytes = q.bytes32(lanes: _mm256_mul_ps(f.0, m), _mm256_mul_ps(f.1, m), _mm256_mul_ps(f.2, m),
+                          _mm256_mul_ps(f.3, m), signed: signedOutput, floatClamp: floatClamp)
+    out.storeBytes(of: bytes, as: __m256i.self)
   }
 }

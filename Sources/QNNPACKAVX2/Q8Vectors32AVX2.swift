@@ -9,12 +9,16 @@ struct Requantization8x {
   let lo: __m256
   let hi: __m256
   let zeroPoint: __m256i
+  let loBytes: __m256i
+  let hiBytes: __m256i
 
   @inline(__always)
   init(_ q: OutputQuantization) {
     lo = _mm256_set1_ps(q.loLessZeroPoint)
     hi = _mm256_set1_ps(q.hiLessZeroPoint)
     zeroPoint = _mm256_set1_epi16(Int16(truncatingIfNeeded: q.zeroPoint))
+    loBytes = _mm256_set1_epi8(CChar(truncatingIfNeeded: q.lo))
+    hiBytes = _mm256_set1_epi8(CChar(truncatingIfNeeded: q.hi))
   }
 
   @inline(__always)
@@ -30,6 +34,21 @@ struct Requantization8x {
     let s23 = _mm256_add_epi16(_mm256_packs_epi32(rounded(y2), rounded(y3)), zeroPoint)
     let b = signed ? _mm256_packs_epi16(s01, s23) : _mm256_packus_epi16(s01, s23)
     return _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
+  }
+
+  /// Values in the lane order of `Centring32.centred` as 32 bytes in element order (the
+  /// per-lane packs undo that order). Where `|y| < 2^31` is known (`floatClamp` false) the
+  /// float clamp can go: `vcvtps2dq` is then exact, and the saturating narrowings (+ zp with
+  /// saturation) followed by the byte clamp give the same bytes.
+  @inline(__always)
+  func bytes32(lanes y0: __m256, _ y1: __m256, _ y2: __m256, _ y3: __m256, signed: Bool, floatClamp: Bool) -> __m256i {
+    @inline(__always) func r(_ y: __m256) -> __m256i { floatClamp ? rounded(y) : _mm256_cvtps_epi32(y) }
+    let s01 = _mm256_adds_epi16(_mm256_packs_epi32(r(y0), r(y1)), zeroPoint)
+    let s23 = _mm256_adds_epi16(_mm256_packs_epi32(r(y2), r(y3)), zeroPoint)
+    if signed {
+      return _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(s01, s23), loBytes), hiBytes)
+    }
+    return _mm256_min_epu8(_mm256_max_epu8(_mm256_packus_epi16(s01, s23), loBytes), hiBytes)
   }
 
   /// Values 0…7 as the 8 bytes of an Int64, in element order.
@@ -48,10 +67,51 @@ func widen8(_ p: UnsafeRawPointer, signed: Bool) -> __m256i {
   return signed ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v)
 }
 
-/// `f32(x − zeroPoint)` of the eight bytes at `p` (exact: the difference is below 2^9).
-@inline(__always)
-func centred8(_ p: UnsafeRawPointer, signed: Bool, _ zeroPoint: __m256i) -> __m256 {
-  _mm256_cvtepi32_ps(_mm256_sub_epi32(widen8(p, signed: signed), zeroPoint))
+/// `f32(x − zeroPoint)` for 8-bit `x`, without an int→float conversion (which would compete
+/// with the requantization's for the same execution ports): `x + 128·signed` is a byte, so
+/// adding the bits of 2^23 gives the float `2^23 + x + 128·signed` exactly, and subtracting
+/// `2^23 + 128·signed + zeroPoint` leaves the exact difference (below 2^9).
+struct Centring {
+  let bias: __m256i
+  let offset: __m256
+
+  @inline(__always)
+  init(zeroPoint: Int32, signed: Bool) {
+    let bias: Int32 = signed ? 0x4B00_0080 : 0x4B00_0000
+    self.bias = _mm256_set1_epi32(bias)
+    offset = _mm256_set1_ps(Float(bitPattern: UInt32(bias)) + Float(zeroPoint))
+  }
+
+  /// The eight bytes at `p`, centred.
+  @inline(__always)
+  func centred8(_ p: UnsafeRawPointer, signed: Bool) -> __m256 {
+    _mm256_sub_ps(_mm256_castsi256_ps(_mm256_add_epi32(widen8(p, signed: signed), bias)), offset)
+  }
+}
+
+/// `f32(x − zeroPoint)` for 32 bytes, in lane order (dwords 0–3|16–19, 4–7|20–23, 8–11|24–27,
+/// 12–15|28–31 of the four vectors): interleaving the bytes, widened to words, with the high
+/// half 0x4B00 gives the floats `2^23 + x (+ 128 if signed, the sign bit flipped first)`
+/// exactly, one shuffle per 8 values; subtracting `2^23 (+ 128) + zeroPoint` leaves the exact
+/// difference.
+struct Centring32 {
+  let offset: __m256
+
+  @inline(__always)
+  init(zeroPoint: Int32, signed: Bool) {
+    offset = _mm256_set1_ps(8_388_608 + Float(signed ? 128 : 0) + Float(zeroPoint))
+  }
+
+  @inline(__always)
+  func centred(_ p: UnsafeRawPointer, signed: Bool) -> (__m256, __m256, __m256, __m256) {
+    var v = p.loadUnaligned(as: __m256i.self)
+    if signed { v = _mm256_xor_si256(v, _mm256_set1_epi8(-128)) }
+    let zero = _mm256_setzero_si256(), exponent = _mm256_set1_epi16(0x4B00)
+    let lo = _mm256_unpacklo_epi8(v, zero), hi = _mm256_unpackhi_epi8(v, zero)
+    @inline(__always) func f(_ bits: __m256i) -> __m256 { _mm256_sub_ps(_mm256_castsi256_ps(bits), offset) }
+    return (f(_mm256_unpacklo_epi16(lo, exponent)), f(_mm256_unpackhi_epi16(lo, exponent)),
+            f(_mm256_unpacklo_epi16(hi, exponent)), f(_mm256_unpackhi_epi16(hi, exponent)))
+  }
 }
 
 /// Runs `block(x, y, output)` on each 32-element block of a row of `count` elements. Element
@@ -78,4 +138,18 @@ func forEachBlock32(
     block(xSize > 0 ? UnsafeRawPointer(bx) : x, ySize > 0 ? UnsafeRawPointer(by) : y, bo)
     (output + i &* outputSize).copyMemory(from: bo, byteCount: n &* outputSize)
   }
+}
+
+/// Selects the int8 or uint8 form of a kernel at compile time: generic specialisation makes
+/// `signed` a constant where inlining a `signed: Bool` argument would not be guaranteed.
+protocol ByteSignedness {
+  static var signed: Bool { get }
+}
+
+enum Int8Bytes: ByteSignedness {
+  static var signed: Bool { true }
+}
+
+enum UInt8Bytes: ByteSignedness {
+  static var signed: Bool { false }
 }

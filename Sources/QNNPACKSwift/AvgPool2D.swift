@@ -59,12 +59,13 @@ private func avgPoolAVX2(
   _ g: PoolGeometry, _ average: Averaging, _ fixedDivisor: Int?,
   _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, signed: Bool
 ) {
-  let c = g.channels
-  g.forEachOutputPixel(input.assumingMemoryBound(to: UInt8.self)) { pixel, typedRows, count in
-    let rows = UnsafeRawPointer(typedRows).assumingMemoryBound(to: UnsafeRawPointer.self)
-    q8AveragePixelAVX2(signed: signed, channels: c, count: count, rows: rows, offset: Int32(-count) * average.inputZeroPoint,
+  let (rowStep, columnStep) = g.tapSteps
+  g.forEachOutputWindow(input) { pixel, first, rows, columns in
+    let count = rows * columns
+    q8AveragePixelAVX2(signed: signed, channels: g.channels, first: first, windowRows: rows, rowStep: rowStep,
+                       windowColumns: columns, columnStep: columnStep, offset: Int32(-count) * average.inputZeroPoint,
                        multiplier: average.multiplier(divisor: fixedDivisor ?? count),
-                       quantization: average.quantization, output: output + pixel * c)
+                       quantization: average.quantization, output: output + pixel * g.channels)
   }
 }
 

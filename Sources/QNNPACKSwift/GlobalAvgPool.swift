@@ -53,8 +53,8 @@ private func globalAvgPoolAVX2(
 ) {
   let offset = Int32(-pixels) * average.inputZeroPoint, multiplier = average.multiplier(divisor: pixels)
   parallelFor(batch, work: batch * pixels * channels) { n in
-    q8GlobalAveragePoolAVX2(signed: signed, channels: channels, pixels: pixels, input: input + n * pixels * channels,
-                            offset: offset, multiplier: multiplier, quantization: average.quantization,
-                            output: output + n * channels)
+    q8AveragePixelAVX2(signed: signed, channels: channels, first: input + n * pixels * channels, windowRows: pixels,
+                       rowStep: channels, windowColumns: 1, columnStep: 0, offset: offset, multiplier: multiplier,
+                       quantization: average.quantization, output: output + n * channels)
   }
 }

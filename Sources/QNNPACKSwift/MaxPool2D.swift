@@ -49,14 +49,11 @@ private func maxPoolAVX2(
   _ g: PoolGeometry, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ lo: Int32, _ hi: Int32,
   signed: Bool
 ) {
-  g.forEachOutputPixel(input.assumingMemoryBound(to: UInt8.self)) { pixel, typedRows, count in
-    let rows = UnsafeRawPointer(typedRows).assumingMemoryBound(to: UnsafeRawPointer.self)
-    let out = output + pixel * g.channels
-    if count == 0 {
-      out.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: lo), count: g.channels)
-    } else {
-      q8MaxPixelAVX2(signed: signed, channels: g.channels, taps: count, rows: rows, lo: lo, hi: hi, output: out)
-    }
+  let (rowStep, columnStep) = g.tapSteps
+  g.forEachOutputWindow(input) { pixel, first, rows, columns in
+    q8MaxPixelAVX2(signed: signed, channels: g.channels, first: first, windowRows: rows, rowStep: rowStep,
+                   windowColumns: columns, columnStep: columnStep, lo: lo, hi: hi,
+                   output: output + pixel * g.channels)
   }
 }
 
@@ -96,4 +93,38 @@ struct PoolGeometry {
       }
     }
   }
+}
+
+extension PoolGeometry {
+  /// Byte steps between a window's tap rows and tap columns (8-bit NHWC data).
+  var tapSteps: (row: Int, column: Int) { (window.dilationHeight * width * channels, window.dilationWidth * channels) }
+
+  /// Calls `body(outputPixel, first, rows, columns)` where the window's taps inside the input
+  /// are `rows × columns` pixels from `first` (steps `tapSteps`), threads splitting the output
+  /// rows. Validity is separable, so the taps inside form that rectangle.
+  func forEachOutputWindow(_ input: UnsafeRawPointer, _ body: (Int, UnsafeRawPointer, Int, Int) -> Void) {
+    let (oh, ow) = outputSize
+    let w = window
+    parallelFor(batch * oh, work: batch * oh * ow * channels * w.taps) { task in
+      let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
+      let iy = oy * w.strideHeight - w.padTop
+      let (ky, rows) = validTaps(start: iy, kernel: w.kernelHeight, dilation: w.dilationHeight, size: height)
+      for ox in 0..<ow {
+        let ix = ox * w.strideWidth - w.padLeft
+        let (kx, columns) = validTaps(start: ix, kernel: w.kernelWidth, dilation: w.dilationWidth, size: width)
+        let first = rows * columns == 0 ? input
+          : input + ((n * height + iy + ky * w.dilationHeight) * width + ix + kx * w.dilationWidth) * channels
+        body(task * ow + ox, first, rows, columns)
+      }
+    }
+  }
+}
+
+/// The first tap `k` of `0..<kernel` with `0 ≤ start + k·dilation < size`, and how many there are.
+@inline(__always)
+private func validTaps(start: Int, kernel: Int, dilation: Int, size: Int) -> (first: Int, count: Int) {
+  if start >= size { return (0, 0) }
+  let first = start >= 0 ? 0 : (dilation - 1 - start) / dilation
+  let last = min(kernel - 1, (size - 1 - start) / dilation)
+  return (first, max(0, last - first + 1))
 }
