@@ -2,7 +2,7 @@ import _Builtin_intrinsics.intel
 
 /// One output pixel of max pooling: the max of `lo` and of the `channels` bytes at each of
 /// the window's `windowRows × windowColumns` taps (`first + r·rowStep + c·columnStep`; none
-/// when the window is all padding), then min `hi`. 32 channels a step, the tail as one
+/// when the window is all padding), then min `hi`. 64 or 32 channels a step, the tail as one
 /// overlapping step (16 or 8 wide below 32 channels, scalar below 8), so nothing past a
 /// tap's channels is read. `signed`: int8 data, else uint8.
 public func q8MaxPixelAVX2(
@@ -40,6 +40,16 @@ private func maxPixel<S: ByteSignedness>(
     taps.forEach { m = max32(m, $0.loadUnaligned(fromByteOffset: c, as: __m256i.self)) }
     output.storeBytes(of: min32(m, hi32), toByteOffset: c, as: __m256i.self)
   }
+  // Two independent chains of maxima per pass over the taps.
+  @inline(__always) func step64(_ c: Int) {
+    var m0 = lo32, m1 = lo32
+    taps.forEach {
+      m0 = max32(m0, $0.loadUnaligned(fromByteOffset: c, as: __m256i.self))
+      m1 = max32(m1, $0.loadUnaligned(fromByteOffset: c &+ 32, as: __m256i.self))
+    }
+    output.storeBytes(of: min32(m0, hi32), toByteOffset: c, as: __m256i.self)
+    output.storeBytes(of: min32(m1, hi32), toByteOffset: c &+ 32, as: __m256i.self)
+  }
   // The 16- and 8-wide steps share the 128-bit operations; `load` reads 16 or 8 bytes.
   @inline(__always) func step(_ c: Int, _ load: (UnsafeRawPointer) -> __m128i) -> __m128i {
     var m = _mm256_castsi256_si128(lo32)
@@ -54,6 +64,10 @@ private func maxPixel<S: ByteSignedness>(
     output.storeBytes(of: _mm_cvtsi128_si64(m), toByteOffset: c, as: Int64.self)
   }
   var c = 0
+  while c &+ 64 <= channels {
+    step64(c)
+    c &+= 64
+  }
   while c &+ 32 <= channels {
     step32(c)
     c &+= 32

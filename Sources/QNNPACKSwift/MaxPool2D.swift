@@ -124,6 +124,10 @@ extension PoolGeometry {
 @inline(__always)
 private func validTaps(start: Int, kernel: Int, dilation: Int, size: Int) -> (first: Int, count: Int) {
   if start >= size { return (0, 0) }
+  if dilation == 1 {  // no divisions per output pixel in the common case
+    let first = max(0, -start)
+    return (first, max(0, min(kernel, size - start) - first))
+  }
   let first = start >= 0 ? 0 : (dilation - 1 - start) / dilation
   let last = min(kernel - 1, (size - 1 - start) / dilation)
   return (first, max(0, last - first + 1))
