@@ -130,9 +130,11 @@ func forEachBlock32(
   }
   let n = count &- i
   if n == 0 { return }
-  withUnsafeTemporaryAllocation(byteCount: 3 * 128, alignment: 32) { buffer in
+  // Twelve vectors on the stack: 128 bytes for each input and for the output.
+  let z = _mm256_setzero_si256()
+  var buffer = (z, z, z, z, z, z, z, z, z, z, z, z)
+  withUnsafeMutableBytes(of: &buffer) { buffer in
     let bx = buffer.baseAddress!, by = bx + 128, bo = bx + 256
-    bx.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
     if xSize > 0 { bx.copyMemory(from: x + i &* xSize, byteCount: n &* xSize) }
     if ySize > 0 { by.copyMemory(from: y + i &* ySize, byteCount: n &* ySize) }
     block(xSize > 0 ? UnsafeRawPointer(bx) : x, ySize > 0 ? UnsafeRawPointer(by) : y, bo)

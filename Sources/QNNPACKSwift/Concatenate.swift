@@ -55,12 +55,14 @@ private func concatenate<T: QuantizedElement>(
       let out = y + row * total + lo
       if identity && part.multiplier == 1 && part.zeroPoint == q.zeroPoint {
         out.update(from: x, count: hi - lo)
-      } else if avx2 {
-        q8RequantizeAVX2(signedInput: T.self == Int8.self, signedOutput: T.self == Int8.self, count: hi - lo,
-                         input: x, zeroPoint: part.zeroPoint, multiplier: part.multiplier, quantization: q, output: out)
       } else {
-        q8Requantize(count: hi - lo, input: x, zeroPoint: part.zeroPoint, multiplier: part.multiplier,
-                     quantization: q, output: out)
+        splitBlocks32(hi - lo, useAVX2: avx2) { n in
+          q8RequantizeAVX2(signedInput: T.self == Int8.self, signedOutput: T.self == Int8.self, count: n, input: x,
+                           zeroPoint: part.zeroPoint, multiplier: part.multiplier, quantization: q, output: out)
+        } portable: { start, n in
+          q8Requantize(count: n, input: x + start, zeroPoint: part.zeroPoint, multiplier: part.multiplier,
+                       quantization: q, output: out + start)
+        }
       }
     }
   }

@@ -75,11 +75,11 @@ private func quantize<T: QuantizedElement>(
   let avx2 = currentISA >= .avx2
   layout.forEachRun { c, first, count in
     let q = OutputQuantization(zeroPoint: zeroPoints[c], lo: T.qmin, hi: T.qmax)
-    if avx2 {
-      q8QuantizeAVX2(signed: T.self == Int8.self, count: count, input: input + first, scale: scales[c],
+    splitBlocks32(count, useAVX2: avx2) { n in
+      q8QuantizeAVX2(signed: T.self == Int8.self, count: n, input: input + first, scale: scales[c],
                      quantization: q, output: y + first)
-    } else {
-      q8Quantize(count: count, input: input + first, scale: scales[c], quantization: q, output: y + first)
+    } portable: { start, n in
+      q8Quantize(count: n, input: input + first + start, scale: scales[c], quantization: q, output: y + first + start)
     }
   }
 }
@@ -107,11 +107,12 @@ private func dequantize<T: QuantizedElement>(
   let x = input.assumingMemoryBound(to: T.self)
   let avx2 = currentISA >= .avx2
   layout.forEachRun { c, first, count in
-    if avx2 {
-      q8DequantizeAVX2(signed: T.self == Int8.self, count: count, input: x + first, scale: scales[c],
+    splitBlocks32(count, useAVX2: avx2) { n in
+      q8DequantizeAVX2(signed: T.self == Int8.self, count: n, input: x + first, scale: scales[c],
                        zeroPoint: zeroPoints[c], output: output + first)
-    } else {
-      q8Dequantize(count: count, input: x + first, scale: scales[c], zeroPoint: zeroPoints[c], output: output + first)
+    } portable: { start, n in
+      q8Dequantize(count: n, input: x + first + start, scale: scales[c], zeroPoint: zeroPoints[c],
+                   output: output + first + start)
     }
   }
 }
