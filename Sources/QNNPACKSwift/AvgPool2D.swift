@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Average pooling over NHWC (API.md §3): `acc = Σ (x − x_zp)` over the window (padding holds
@@ -25,6 +26,10 @@ public func qnnps_avg_pool2d_nhwc(
                                     channels: channels, outputSize: size)
     let fixedDivisor = countIncludePad != 0 ? window.taps : nil
     let input = try nonNull(input), output = try nonNull(output)
+    // Int32 sums only: windows too large for them keep the portable int64 kernel.
+    if currentISA >= .avx2 && !average.needsInt64 {
+      return avgPoolAVX2(geometry, average, fixedDivisor, input, output, signed: type == .int8)
+    }
     switch (type, average.needsInt64) {
     case (.uint8, false): avgPool(geometry, average, fixedDivisor, input, output, UInt8.self, Int32.self)
     case (.uint8, true): avgPool(geometry, average, fixedDivisor, input, output, UInt8.self, Int64.self)
@@ -47,6 +52,20 @@ private func avgPool<T: QuantizedElement, Acc: FixedWidthInteger>(
       average.store(acc.baseAddress!, channels: c, count: count, divisor: fixedDivisor ?? count,
                     output: out + pixel * c)
     }
+  }
+}
+
+private func avgPoolAVX2(
+  _ g: PoolGeometry, _ average: Averaging, _ fixedDivisor: Int?,
+  _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, signed: Bool
+) {
+  let (rowStep, columnStep) = g.tapSteps
+  g.forEachOutputWindow(input) { pixel, first, rows, columns in
+    let count = rows * columns
+    q8AveragePixelAVX2(signed: signed, channels: g.channels, first: first, windowRows: rows, rowStep: rowStep,
+                       windowColumns: columns, columnStep: columnStep, offset: Int32(-count) * average.inputZeroPoint,
+                       multiplier: average.multiplier(divisor: fixedDivisor ?? count),
+                       quantization: average.quantization, output: output + pixel * g.channels)
   }
 }
 
@@ -74,9 +93,13 @@ struct Averaging {
   func store<T: QuantizedElement, Acc: FixedWidthInteger>(
     _ acc: UnsafePointer<Acc>, channels: Int, count: Int, divisor: Int, output: UnsafeMutablePointer<T>
   ) {
-    // No valid position (possible only with dilation-free windows entirely in padding): 0.
-    let multiplier = divisor == 0 ? 0 : inputScale / (outputScale * Float(divisor))
     q8StoreAverage(channels: channels, acc: acc, offset: Acc(-count) * Acc(inputZeroPoint),
-                   multiplier: multiplier, quantization: quantization, output: output)
+                   multiplier: multiplier(divisor: divisor), quantization: quantization, output: output)
+  }
+
+  /// `f32(s_in) / (f32(s_out) · f32(divisor))`; 0 when no position is valid (possible only
+  /// with windows entirely in padding).
+  func multiplier(divisor: Int) -> Float {
+    divisor == 0 ? 0 : inputScale / (outputScale * Float(divisor))
   }
 }

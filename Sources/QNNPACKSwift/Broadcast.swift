@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// The axes of a broadcasting binary operator over a C-contiguous output: `size` and the two
@@ -78,24 +79,46 @@ struct BinaryOperands {
   }
 }
 
+/// An AVX2 row kernel of a binary operator: `(signed, count, a, aStride, b, bStride, output)`,
+/// strides 0 or 1.
+typealias BinaryRowAVX2 = (Bool, Int, UnsafeRawPointer, Int, UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void
+
 extension BinaryOperands {
-  /// Runs `kernel` over every output row (nothing for an empty output).
+  /// Runs `kernel` over every output row (nothing for an empty output): `avx2` when the
+  /// kernel family allows and the row's strides are 0 or 1 (whole blocks of 32), the
+  /// portable loop otherwise.
   func run(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ output: UnsafeMutableRawPointer?,
-           _ kernel: some Q8BinaryElementwise) throws(Status) {
+           _ kernel: some Q8BinaryElementwise, avx2: BinaryRowAVX2) throws(Status) {
     if broadcast.count == 0 { return }
     let a = try nonNull(a), b = try nonNull(b), output = try nonNull(output)
+    let useAVX2 = currentISA >= .avx2
     switch type {
-    case .uint8: run(a, b, output, kernel, UInt8.self)
-    case .int8: run(a, b, output, kernel, Int8.self)
+    case .uint8: run(a, b, output, kernel, useAVX2, avx2, UInt8.self)
+    case .int8: run(a, b, output, kernel, useAVX2, avx2, Int8.self)
     }
   }
 
   private func run<T: QuantizedElement>(
     _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ output: UnsafeMutableRawPointer,
-    _ kernel: some Q8BinaryElementwise, _: T.Type
+    _ kernel: some Q8BinaryElementwise, _ useAVX2: Bool, _ avx2: BinaryRowAVX2, _: T.Type
   ) {
     broadcast.forEachRow(a, b, output, as: T.self) { x, xs, y, ys, out, count in
-      q8BinaryRow(count: count, a: x, aStride: xs, b: y, bStride: ys, output: out, parameters: kernel)
+      splitBlocks32(count, useAVX2: useAVX2 && xs <= 1 && ys <= 1) { blocks in
+        avx2(T.self == Int8.self, blocks, x, xs, y, ys, out)
+      } portable: { start, n in
+        q8BinaryRow(count: n, a: x + start * xs, aStride: xs, b: y + start * ys, bStride: ys,
+                    output: out + start, parameters: kernel)
+      }
     }
   }
+}
+
+/// Splits a row of `count` elements between an AVX2 kernel, `avx2(n)` on the first `n` (whole
+/// blocks of 32), and the portable loop, `portable(start, n)` on the rest: a short row or a
+/// row's end costs less there than through the AVX2 kernels' buffered tail.
+@inline(__always)
+func splitBlocks32(_ count: Int, useAVX2: Bool, _ avx2: (Int) -> Void, portable: (Int, Int) -> Void) {
+  let blocks = useAVX2 ? count & ~31 : 0
+  if blocks > 0 { avx2(blocks) }
+  if blocks < count { portable(blocks, count - blocks) }
 }

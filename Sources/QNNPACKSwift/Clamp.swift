@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 @_cdecl("qnnps_clamp")
@@ -22,7 +23,12 @@ private func clamp<T: QuantizedElement>(
   _ count: Int, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ lo: T, _ hi: T
 ) {
   let x = input.assumingMemoryBound(to: T.self), y = output.assumingMemoryBound(to: T.self)
+  let avx2 = currentISA >= .avx2
   parallelRows(rows: 1, length: count) { _, start, n in
-    q8Clamp(count: n, input: x + start, lo: lo, hi: hi, output: y + start)
+    if avx2 {
+      q8ClampAVX2(signed: T.self == Int8.self, count: n, input: x + start, lo: Int32(lo), hi: Int32(hi), output: y + start)
+    } else {
+      q8Clamp(count: n, input: x + start, lo: lo, hi: hi, output: y + start)
+    }
   }
 }

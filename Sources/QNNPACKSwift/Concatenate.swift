@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Concatenation of `count` inputs along an axis, each requantized to the output's qparams
@@ -44,6 +45,7 @@ private func concatenate<T: QuantizedElement>(
   _ output: UnsafeMutableRawPointer, _: T.Type
 ) {
   let y = output.assumingMemoryBound(to: T.self)
+  let avx2 = currentISA >= .avx2
   parallelRows(rows: outer, length: total) { row, start, length in
     // This chunk covers [start, start + length) of the output row; each part fills its overlap.
     for part in parts {
@@ -54,8 +56,13 @@ private func concatenate<T: QuantizedElement>(
       if identity && part.multiplier == 1 && part.zeroPoint == q.zeroPoint {
         out.update(from: x, count: hi - lo)
       } else {
-        q8Requantize(count: hi - lo, input: x, zeroPoint: part.zeroPoint, multiplier: part.multiplier,
-                     quantization: q, output: out)
+        splitBlocks32(hi - lo, useAVX2: avx2) { n in
+          q8RequantizeAVX2(signedInput: T.self == Int8.self, signedOutput: T.self == Int8.self, count: n, input: x,
+                           zeroPoint: part.zeroPoint, multiplier: part.multiplier, quantization: q, output: out)
+        } portable: { start, n in
+          q8Requantize(count: n, input: x + start, zeroPoint: part.zeroPoint, multiplier: part.multiplier,
+                       quantization: q, output: out + start)
+        }
       }
     }
   }

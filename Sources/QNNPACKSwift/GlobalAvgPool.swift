@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Global average pooling `[batch, pixels, channels] → [batch, channels]`: average pooling
@@ -17,6 +18,9 @@ public func qnnps_global_avg_pool_nwc(
     if batch == 0 { return }
     _ = try checkedProduct(batch, pixels, channels)
     let input = try nonNull(input), output = try nonNull(output)
+    if currentISA >= .avx2 && !average.needsInt64 {
+      return globalAvgPoolAVX2(batch, pixels, channels, average, input, output, signed: type == .int8)
+    }
     switch (type, average.needsInt64) {
     case (.uint8, false): globalAvgPool(batch, pixels, channels, average, input, output, UInt8.self, Int32.self)
     case (.uint8, true): globalAvgPool(batch, pixels, channels, average, input, output, UInt8.self, Int64.self)
@@ -40,5 +44,17 @@ private func globalAvgPool<T: QuantizedElement, Acc: FixedWidthInteger>(
       average.store(acc.baseAddress!, channels: channels, count: pixels, divisor: pixels,
                     output: y + n * channels)
     }
+  }
+}
+
+private func globalAvgPoolAVX2(
+  _ batch: Int, _ pixels: Int, _ channels: Int, _ average: Averaging,
+  _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, signed: Bool
+) {
+  let offset = Int32(-pixels) * average.inputZeroPoint, multiplier = average.multiplier(divisor: pixels)
+  parallelFor(batch, work: batch * pixels * channels) { n in
+    q8AveragePixelAVX2(signed: signed, channels: channels, first: input + n * pixels * channels, windowRows: pixels,
+                       rowStep: channels, windowColumns: 1, columnStep: 0, offset: offset, multiplier: multiplier,
+                       quantization: average.quantization, output: output + n * channels)
   }
 }

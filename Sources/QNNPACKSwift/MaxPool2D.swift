@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Max pooling over NHWC; padding never wins (PyTorch pads with −∞). Keeps the qparams.
@@ -21,6 +22,9 @@ public func qnnps_max_pool2d_nhwc(
     if batch == 0 { return }
     let geometry = try PoolGeometry(window: window, batch: batch, height: inputHeight, width: inputWidth,
                                     channels: channels, outputSize: size)
+    if currentISA >= .avx2 {
+      return maxPoolAVX2(geometry, try nonNull(input), try nonNull(output), outputMin, outputMax, signed: type == .int8)
+    }
     switch type {
     case .uint8: maxPool(geometry, try nonNull(input), try nonNull(output), UInt8(outputMin), UInt8(outputMax))
     case .int8: maxPool(geometry, try nonNull(input), try nonNull(output), Int8(outputMin), Int8(outputMax))
@@ -38,6 +42,18 @@ private func maxPool<T: QuantizedElement>(
     } else {
       q8MaxPixel(channels: g.channels, taps: count, input: rows, lo: lo, hi: hi, output: out + pixel * g.channels)
     }
+  }
+}
+
+private func maxPoolAVX2(
+  _ g: PoolGeometry, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ lo: Int32, _ hi: Int32,
+  signed: Bool
+) {
+  let (rowStep, columnStep) = g.tapSteps
+  g.forEachOutputWindow(input) { pixel, first, rows, columns in
+    q8MaxPixelAVX2(signed: signed, channels: g.channels, first: first, windowRows: rows, rowStep: rowStep,
+                   windowColumns: columns, columnStep: columnStep, lo: lo, hi: hi,
+                   output: output + pixel * g.channels)
   }
 }
 
@@ -77,4 +93,42 @@ struct PoolGeometry {
       }
     }
   }
+}
+
+extension PoolGeometry {
+  /// Byte steps between a window's tap rows and tap columns (8-bit NHWC data).
+  var tapSteps: (row: Int, column: Int) { (window.dilationHeight * width * channels, window.dilationWidth * channels) }
+
+  /// Calls `body(outputPixel, first, rows, columns)` where the window's taps inside the input
+  /// are `rows × columns` pixels from `first` (steps `tapSteps`), threads splitting the output
+  /// rows. Validity is separable, so the taps inside form that rectangle.
+  func forEachOutputWindow(_ input: UnsafeRawPointer, _ body: (Int, UnsafeRawPointer, Int, Int) -> Void) {
+    let (oh, ow) = outputSize
+    let w = window
+    parallelFor(batch * oh, work: batch * oh * ow * channels * w.taps) { task in
+      let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
+      let iy = oy * w.strideHeight - w.padTop
+      let (ky, rows) = validTaps(start: iy, kernel: w.kernelHeight, dilation: w.dilationHeight, size: height)
+      for ox in 0..<ow {
+        let ix = ox * w.strideWidth - w.padLeft
+        let (kx, columns) = validTaps(start: ix, kernel: w.kernelWidth, dilation: w.dilationWidth, size: width)
+        let first = rows * columns == 0 ? input
+          : input + ((n * height + iy + ky * w.dilationHeight) * width + ix + kx * w.dilationWidth) * channels
+        body(task * ow + ox, first, rows, columns)
+      }
+    }
+  }
+}
+
+/// The first tap `k` of `0..<kernel` with `0 ≤ start + k·dilation < size`, and how many there are.
+@inline(__always)
+private func validTaps(start: Int, kernel: Int, dilation: Int, size: Int) -> (first: Int, count: Int) {
+  if start >= size { return (0, 0) }
+  if dilation == 1 {  // no divisions per output pixel in the common case
+    let first = max(0, -start)
+    return (first, max(0, min(kernel, size - start) - first))
+  }
+  let first = start >= 0 ? 0 : (dilation - 1 - start) / dilation
+  let last = min(kernel - 1, (size - 1 - start) / dilation)
+  return (first, max(0, last - first + 1))
 }

@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Broadcasting multiply over a C-contiguous output (API.md §3):
@@ -18,6 +19,9 @@ public func qnnps_multiply_nd(
     let parameters = MultiplyParameters(
       aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
       multiplier: try checkMultiplier((aScale * bScale) / outputScale), output: operands.output)
-    try operands.run(a, b, output, parameters)
+    try operands.run(a, b, output, parameters) { signed, count, x, xs, y, ys, out in
+      q8MultiplyRowAVX2(signed: signed, count: count, a: x, aStride: xs, b: y, bStride: ys, output: out,
+                        parameters: parameters)
+    }
   }
 }

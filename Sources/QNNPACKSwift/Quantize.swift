@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Validated `[outer, channels, inner]` layout with per-channel scales and zero points.
@@ -71,9 +72,15 @@ private func quantize<T: QuantizedElement>(
   _ zeroPoints: UnsafePointer<Int32>, _ output: UnsafeMutableRawPointer, _: T.Type
 ) {
   let y = output.assumingMemoryBound(to: T.self)
+  let avx2 = currentISA >= .avx2
   layout.forEachRun { c, first, count in
     let q = OutputQuantization(zeroPoint: zeroPoints[c], lo: T.qmin, hi: T.qmax)
-    q8Quantize(count: count, input: input + first, scale: scales[c], quantization: q, output: y + first)
+    splitBlocks32(count, useAVX2: avx2) { n in
+      q8QuantizeAVX2(signed: T.self == Int8.self, count: n, input: input + first, scale: scales[c],
+                     quantization: q, output: y + first)
+    } portable: { start, n in
+      q8Quantize(count: n, input: input + first + start, scale: scales[c], quantization: q, output: y + first + start)
+    }
   }
 }
 
@@ -98,8 +105,15 @@ private func dequantize<T: QuantizedElement>(
   _ zeroPoints: UnsafePointer<Int32>, _ output: UnsafeMutablePointer<Float>, _: T.Type
 ) {
   let x = input.assumingMemoryBound(to: T.self)
+  let avx2 = currentISA >= .avx2
   layout.forEachRun { c, first, count in
-    q8Dequantize(count: count, input: x + first, scale: scales[c], zeroPoint: zeroPoints[c], output: output + first)
+    splitBlocks32(count, useAVX2: avx2) { n in
+      q8DequantizeAVX2(signed: T.self == Int8.self, count: n, input: x + first, scale: scales[c],
+                       zeroPoint: zeroPoints[c], output: output + first)
+    } portable: { start, n in
+      q8Dequantize(count: n, input: x + first + start, scale: scales[c], zeroPoint: zeroPoints[c],
+                   output: output + first + start)
+    }
   }
 }
 
@@ -133,8 +147,14 @@ private func requantize<I: QuantizedElement, O: QuantizedElement>(
   _ q: OutputQuantization, _ output: UnsafeMutableRawPointer, _: I.Type, _: O.Type
 ) {
   let x = input.assumingMemoryBound(to: I.self), y = output.assumingMemoryBound(to: O.self)
+  let avx2 = currentISA >= .avx2
   parallelRows(rows: 1, length: count) { _, start, n in
-    q8Requantize(count: n, input: x + start, zeroPoint: zeroPoint, multiplier: multiplier, quantization: q,
-                 output: y + start)
+    if avx2 {
+      q8RequantizeAVX2(signedInput: I.self == Int8.self, signedOutput: O.self == Int8.self, count: n, input: x + start,
+                       zeroPoint: zeroPoint, multiplier: multiplier, quantization: q, output: y + start)
+    } else {
+      q8Requantize(count: n, input: x + start, zeroPoint: zeroPoint, multiplier: multiplier, quantization: q,
+                   output: y + start)
+    }
   }
 }
