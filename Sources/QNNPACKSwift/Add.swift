@@ -13,7 +13,7 @@ public func qnnps_add_nd(
   abiCall { () throws(Status) in
     let operands = try BinaryOperands(
       dtype: dtype, ndim: ndim, shape: shape, aStrides: aStrides, bStrides: bStrides,
-      scales: [aScale, bScale, outputScale], aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
+      scales: (aScale, bScale, outputScale), aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
       outputZeroPoint: outputZeroPoint, outputMin: outputMin, outputMax: outputMax)
     let parameters = AddParameters(
       aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,

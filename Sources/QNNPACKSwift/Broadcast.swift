@@ -12,28 +12,32 @@ struct BroadcastAxes {
   {
     try require(ndim >= 1 && ndim <= 8)
     let shape = try nonNull(shape), aStrides = try nonNull(aStrides), bStrides = try nonNull(bStrides)
-    var axes: [(size: Int, a: Int, b: Int)] = []
+    // Validated and merged in one pass into one allocation: this runs on every call.
+    var merged: [(size: Int, a: Int, b: Int)] = []
+    merged.reserveCapacity(ndim)
+    var count = 1
     for i in 0..<ndim {
-      try require(shape[i] >= 0 && aStrides[i] >= 0 && bStrides[i] >= 0)
-      axes.append((shape[i], aStrides[i], bStrides[i]))
+      let axis = (size: shape[i], a: aStrides[i], b: bStrides[i])
+      try require(axis.size >= 0 && axis.a >= 0 && axis.b >= 0)
+      let (product, overflow) = count.multipliedReportingOverflow(by: axis.size)
+      if overflow { throw Status.outOfMemory }
+      count = product
+      BroadcastAxes.merge(axis, into: &merged)
     }
-    count = try checkedProduct(of: axes.map(\.size))
-    self.axes = BroadcastAxes.merge(axes)
+    self.count = count
+    axes = merged.isEmpty ? [(1, 0, 0)] : merged
   }
 
-  /// Drops size-1 axes and merges an axis into the next where both inputs step through them
-  /// contiguously (the output always does), so the common full-size and scalar cases run as
-  /// one row.
-  private static func merge(_ axes: [(size: Int, a: Int, b: Int)]) -> [(size: Int, a: Int, b: Int)] {
-    var merged: [(size: Int, a: Int, b: Int)] = []
-    for axis in axes where axis.size != 1 {
-      if let last = merged.last, last.a == axis.a * axis.size, last.b == axis.b * axis.size {
-        merged[merged.count - 1] = (last.size * axis.size, axis.a, axis.b)
-      } else {
-        merged.append(axis)
-      }
+  /// Drops size-1 axes and merges an axis into the previous one where both inputs step
+  /// through them contiguously (the output always does), so the common full-size and scalar
+  /// cases run as one row.
+  private static func merge(_ axis: (size: Int, a: Int, b: Int), into merged: inout [(size: Int, a: Int, b: Int)]) {
+    if axis.size == 1 { return }
+    if let last = merged.last, last.a == axis.a &* axis.size, last.b == axis.b &* axis.size {
+      merged[merged.count - 1] = (last.size &* axis.size, axis.a, axis.b)
+    } else {
+      merged.append(axis)
     }
-    return merged.isEmpty ? [(1, 0, 0)] : merged
   }
 
   /// `body(a, aStride, b, bStride, output, count)` over contiguous output rows (cut in chunks),
@@ -43,7 +47,7 @@ struct BroadcastAxes {
     _ body: (UnsafePointer<T>, Int, UnsafePointer<T>, Int, UnsafeMutablePointer<T>, Int) -> Void
   ) {
     let inner = axes[axes.count - 1]
-    let outer = Array(axes.dropLast())
+    let outer = axes.dropLast()
     let rows = outer.reduce(1) { $0 * $1.size }
     let x = a.assumingMemoryBound(to: T.self), y = b.assumingMemoryBound(to: T.self)
     let out = output.assumingMemoryBound(to: T.self)
@@ -68,11 +72,13 @@ struct BinaryOperands {
   let output: OutputQuantization
 
   init(dtype: Int32, ndim: Int, shape: UnsafePointer<Int>?, aStrides: UnsafePointer<Int>?,
-       bStrides: UnsafePointer<Int>?, scales: [Float], aZeroPoint: Int32, bZeroPoint: Int32,
+       bStrides: UnsafePointer<Int>?, scales: (Float, Float, Float), aZeroPoint: Int32, bZeroPoint: Int32,
        outputZeroPoint: Int32, outputMin: Int32, outputMax: Int32) throws(Status) {
     type = try DType(code: dtype)
     broadcast = try BroadcastAxes(ndim: ndim, shape: shape, aStrides: aStrides, bStrides: bStrides)
-    for s in scales { try checkScale(s) }
+    try checkScale(scales.0)
+    try checkScale(scales.1)
+    try checkScale(scales.2)
     try type.checkZeroPoint(aZeroPoint)
     try type.checkZeroPoint(bZeroPoint)
     output = try type.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax)

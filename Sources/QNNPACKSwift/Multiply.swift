@@ -14,7 +14,7 @@ public func qnnps_multiply_nd(
   abiCall { () throws(Status) in
     let operands = try BinaryOperands(
       dtype: dtype, ndim: ndim, shape: shape, aStrides: aStrides, bStrides: bStrides,
-      scales: [aScale, bScale, outputScale], aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
+      scales: (aScale, bScale, outputScale), aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
       outputZeroPoint: outputZeroPoint, outputMin: outputMin, outputMax: outputMax)
     let parameters = MultiplyParameters(
       aZeroPoint: aZeroPoint, bZeroPoint: bZeroPoint,
