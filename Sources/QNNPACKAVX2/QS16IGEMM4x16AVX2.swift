@@ -1,7 +1,7 @@
 import _Builtin_intrinsics.intel
 import QNNPACKKernels
 
-/// Indirect GEMM over int16 rows, up to 4 rows × 16 columns, with AVX2 `vpmaddwd`: each step
+/// Indirect GEMM over int16 rows, `rows` rows (in tiles of 4) × 16 columns, with AVX2 `vpmaddwd`: each step
 /// broadcasts one int16 pair of a row and multiplies it with 16 columns' pairs. Exact as long
 /// as the operator has checked that no sum leaves int32 (int16 × int16 pairs cannot saturate).
 /// Same contract as `qs16IGEMM4x16Portable`; output is int8 when `signedOutput`, else uint8.
@@ -42,17 +42,24 @@ public func qs16IGEMM4x16AVX2Dequantized(
   }
 }
 
-/// Dispatches on the row count so each tile shape compiles with constant row checks.
+/// Any number of rows in tiles of 4 (one call per task keeps the set-up out of the tiles); the
+/// last 1–3 rows dispatch on their count so each tile shape compiles with constant row checks.
 @inline(__always)
 private func gemmRows(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
   _ block: UnsafeRawPointer, _ store: (Int, __m256i, __m256i) -> Void
 ) {
-  switch rows {
-  case 1: gemmTile(1, taps, pairsPerTap, a, aOffset, block, store)
-  case 2: gemmTile(2, taps, pairsPerTap, a, aOffset, block, store)
-  case 3: gemmTile(3, taps, pairsPerTap, a, aOffset, block, store)
-  default: gemmTile(4, taps, pairsPerTap, a, aOffset, block, store)
+  var r = 0
+  while rows &- r >= 4 {
+    gemmTile(4, taps, pairsPerTap, a + r &* taps, aOffset, block) { store(r &+ $0, $1, $2) }
+    r &+= 4
+  }
+  let tail = a + r &* taps
+  switch rows &- r {
+  case 1: gemmTile(1, taps, pairsPerTap, tail, aOffset, block) { store(r &+ $0, $1, $2) }
+  case 2: gemmTile(2, taps, pairsPerTap, tail, aOffset, block) { store(r &+ $0, $1, $2) }
+  case 3: gemmTile(3, taps, pairsPerTap, tail, aOffset, block) { store(r &+ $0, $1, $2) }
+  default: break
   }
 }
 

@@ -162,7 +162,8 @@ func requantizationMultipliers(
   return multipliers
 }
 
-/// `q8ToS16Rows` of `pixels` pixels for either activation dtype, threads splitting the pixels.
+/// `q8ToS16Rows` (or its AVX2 twin) of `pixels` pixels for either activation dtype, threads
+/// splitting the pixels.
 func convertToS16Rows(
   _ type: DType, _ input: UnsafeRawPointer, pixels: Int, groups: Int, channels: Int,
   paddedChannels: Int, zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
@@ -171,6 +172,12 @@ func convertToS16Rows(
   let inputLength = groups * channels, rowLength = groups * paddedChannels
   parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
     let first = i * chunk, count = min(chunk, pixels - first)
+    if currentISA >= .avx2 {
+      q8ToS16RowsAVX2(input + first * inputLength, signed: type == .int8, segments: count * groups,
+                      channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                      output: output + first * rowLength)
+      return
+    }
     switch type {
     case .uint8:
       q8ToS16Rows(input.assumingMemoryBound(to: UInt8.self) + first * inputLength, pixels: count, groups: groups,
@@ -206,6 +213,12 @@ func gemmRows(
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer,
   output: UnsafeMutableRawPointer, outputStride: Int
 ) {
+  if isa != .portable {
+    // The AVX2 kernels walk the tiles themselves.
+    gemmTile(isa, epilogue, rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
+             aOffset: aOffset, block: block, output: output, outputStride: outputStride)
+    return
+  }
   let rowBytes = outputStride * epilogue.elementBytes
   var r = 0
   while r < rows {
@@ -244,7 +257,7 @@ struct S16Rows {
   }
 }
 
-/// One tile of up to 4 rows × 16 columns with the kernel of `isa`.
+/// One tile of up to 4 rows (any number for AVX2) × 16 columns with the kernel of `isa`.
 @inline(__always)
 func gemmTile(
   _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
