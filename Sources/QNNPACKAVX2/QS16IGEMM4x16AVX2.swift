@@ -13,10 +13,14 @@ public func qs16IGEMM4x16AVX2(
 ) {
   let q = QuantizationVectors(quantization)
   let m = block + 64
-  gemmRows(rows, taps, pairsPerTap, a, aOffset, block) { r, acc0, acc1 in
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, one: { r, acc0, acc1 in
     requantizeStore16(acc0, acc1, multiplier: m, q, columns: columns, signedOutput: signedOutput,
                       output: output + r &* outputStride)
-  }
+  }, two: { r, a0, a1, b0, b1 in
+    let out = output + r &* outputStride
+    requantizeStore16x2(requantize16(a0, a1, multiplier: m, q), requantize16(b0, b1, multiplier: m, q),
+                        columns: columns, signedOutput: signedOutput, output: out, out + outputStride)
+  })
 }
 
 /// Same GEMM with the float32 epilogue of `qs16IGEMM4x16PortableDequantized` (bit-identical:
@@ -29,7 +33,7 @@ public func qs16IGEMM4x16AVX2Dequantized(
   let s = _mm256_set1_ps(scale)
   let m0 = _mm256_mul_ps(s, (block + 64).loadUnaligned(as: __m256.self))
   let m1 = _mm256_mul_ps(s, (block + 96).loadUnaligned(as: __m256.self))
-  gemmRows(rows, taps, pairsPerTap, a, aOffset, block) { r, acc0, acc1 in
+  @inline(__always) func store(_ r: Int, _ acc0: __m256i, _ acc1: __m256i) {
     var lanes = (_mm256_mul_ps(_mm256_cvtepi32_ps(acc0), m0), _mm256_mul_ps(_mm256_cvtepi32_ps(acc1), m1))
     withUnsafeBytes(of: &lanes) { bytes in
       let y = bytes.bindMemory(to: Float.self)
@@ -40,25 +44,34 @@ public func qs16IGEMM4x16AVX2Dequantized(
       }
     }
   }
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, one: store, two: { r, a0, a1, b0, b1 in
+    store(r, a0, a1)
+    store(r &+ 1, b0, b1)
+  })
 }
+
+/// Stores one row's accumulators (lane order), or two consecutive rows' at once.
+private typealias StoreRow = (Int, __m256i, __m256i) -> Void
+private typealias StoreTwoRows = (Int, __m256i, __m256i, __m256i, __m256i) -> Void
 
 /// Any number of rows in tiles of 4 (one call per task keeps the set-up out of the tiles); the
 /// last 1–3 rows dispatch on their count so each tile shape compiles with constant row checks.
 @inline(__always)
 private func gemmRows(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, _ store: (Int, __m256i, __m256i) -> Void
+  _ block: UnsafeRawPointer, one: StoreRow, two: StoreTwoRows
 ) {
   var r = 0
   while rows &- r >= 4 {
-    gemmTile(4, taps, pairsPerTap, a + r &* taps, aOffset, block) { store(r &+ $0, $1, $2) }
+    gemmTile(4, taps, pairsPerTap, a + r &* taps, aOffset, block,
+             { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
     r &+= 4
   }
   let tail = a + r &* taps
   switch rows &- r {
-  case 1: gemmTile(1, taps, pairsPerTap, tail, aOffset, block) { store(r &+ $0, $1, $2) }
-  case 2: gemmTile(2, taps, pairsPerTap, tail, aOffset, block) { store(r &+ $0, $1, $2) }
-  case 3: gemmTile(3, taps, pairsPerTap, tail, aOffset, block) { store(r &+ $0, $1, $2) }
+  case 1: gemmTile(1, taps, pairsPerTap, tail, aOffset, block, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+  case 2: gemmTile(2, taps, pairsPerTap, tail, aOffset, block, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+  case 3: gemmTile(3, taps, pairsPerTap, tail, aOffset, block, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
   default: break
   }
 }
@@ -72,9 +85,8 @@ private func broadcastPair(_ row: UnsafePointer<Int16>, _ p: Int) -> __m256i {
 private func gemmTile(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int,
   _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, _ store: (Int, __m256i, __m256i) -> Void
-) {
-  let bias0 = block.loadUnaligned(as: __m256i.self)
+  _ block: UnsafeRawPointer, _ one: StoreRow, _ two: StoreTwoRows
+) {  let bias0 = block.loadUnaligned(as: __m256i.self)
   let bias1 = (block + 32).loadUnaligned(as: __m256i.self)
   var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1
   var c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1
@@ -108,8 +120,6 @@ private func gemmTile(
       w += PackedWeights.pairBytes
     }
   }
-  store(0, c00, c01)
-  if rows > 1 { store(1, c10, c11) }
-  if rows > 2 { store(2, c20, c21) }
-  if rows > 3 { store(3, c30, c31) }
+  if rows > 1 { two(0, c00, c01, c10, c11) } else { one(0, c00, c01) }
+  if rows > 3 { two(2, c20, c21, c30, c31) } else if rows > 2 { one(2, c20, c21) }
 }
