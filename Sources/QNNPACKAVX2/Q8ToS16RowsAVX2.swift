@@ -2,9 +2,9 @@ import _Builtin_intrinsics.intel
 
 /// `q8ToS16Rows` with AVX2, over `segments` = pixels × groups runs of `channels` bytes (int8
 /// when `signed`, else uint8), each becoming `paddedChannels` (`channels` or `channels + 1`)
-/// int16 `x − zero_point`. Odd runs are converted 16 at a time into the output, spilling into
-/// the next runs' room (rewritten after); the last runs, where a spill or a 16-byte read would
-/// leave the arrays, go element by element.
+/// int16 `x − zero_point`. Odd runs are converted 16 elements at a time (runs shorter than 8
+/// several at once) into the output, spilling into the next runs' room (rewritten after); the
+/// last runs, where a spill or a 16-byte read would leave the arrays, go element by element.
 public func q8ToS16RowsAVX2(
   _ input: UnsafeRawPointer, signed: Bool, segments: Int, channels: Int, paddedChannels: Int,
   zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
@@ -46,11 +46,33 @@ private func convertRuns(
     }
     return
   }
-  let span = (channels &+ 15) & ~15
   let outputLength = segments &* paddedChannels
   var s = 0
   var src = input
   var dst = output
+  if channels < 8 {
+    // Several short runs per step: a byte shuffle spaces them out (pad bytes zero) and the pad
+    // lanes subtract 0, not the zero point.
+    let perStep = 16 / paddedChannels
+    var indices = [UInt8](repeating: 0x80, count: 16)
+    var zeroPoints = [Int16](repeating: 0, count: 16)
+    for j in 0..<perStep &* paddedChannels where j % paddedChannels < channels {
+      indices[j] = UInt8(j / paddedChannels &* channels &+ j % paddedChannels)
+      zeroPoints[j] = zp16
+    }
+    let shuffle = indices.withUnsafeBytes { $0.loadUnaligned(as: __m128i.self) }
+    let zpLanes = zeroPoints.withUnsafeBytes { $0.loadUnaligned(as: __m256i.self) }
+    let inputStep = perStep &* channels, outputStep = perStep &* paddedChannels
+    while s &+ perStep <= segments && s &* channels &+ 16 <= inputLength && s &* paddedChannels &+ 16 <= outputLength {
+      let bytes = _mm_shuffle_epi8(src.loadUnaligned(as: __m128i.self), shuffle)
+      let wide = signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes)
+      UnsafeMutableRawPointer(dst).storeBytes(of: _mm256_sub_epi16(wide, zpLanes), as: __m256i.self)
+      src += inputStep
+      dst += outputStep
+      s &+= perStep
+    }
+  }
+  let span = (channels &+ 15) & ~15
   while s < segments && s &* channels &+ span <= inputLength && s &* paddedChannels &+ span <= outputLength {
     var i = 0
     while i < channels {

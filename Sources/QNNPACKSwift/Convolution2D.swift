@@ -26,6 +26,14 @@ final class Convolution2D: @unchecked Sendable {
   private let cachedWorkspace = Mutex<Workspace?>(nil)
 
   var inputChannels: Int { groups * groupInputChannels }
+  /// GEMM over whole patches (`PatchRows`, packed by `packPatch`): one group of few channels.
+  var usesPatches: Bool {
+    !depthwise && Self.usesPatches(groups: groups, groupInputChannels: groupInputChannels, taps: window.taps)
+  }
+
+  static func usesPatches(groups: Int, groupInputChannels: Int, taps: Int) -> Bool {
+    groups == 1 && taps > 1 && groupInputChannels <= PatchRows.maxChannels
+  }
   var outputChannels: Int { groups * groupOutputChannels }
 
   init(
@@ -64,8 +72,9 @@ final class Convolution2D: @unchecked Sendable {
                                      count: groups + 16)
       zeroRow = zeros
     } else {
-      // Per group, blocks of 16 output channels over every tap.
-      let blocks = try gemm.pack(taps: allTaps)
+      // Per group, blocks of 16 output channels over every tap (or over whole patches).
+      let patches = Self.usesPatches(groups: groups, groupInputChannels: groupInputChannels, taps: window.taps)
+      let blocks = try patches ? gemm.packPatch() : gemm.pack(taps: allTaps)
       kernelISA = blocks.kernelISA
       paddedChannels = gemm.paddedChannels
       blocksPerGroup = gemm.blocksPerGroup
@@ -166,11 +175,16 @@ final class Convolution2D: @unchecked Sendable {
                      output: workspace.rows.rows)
 
     let m = batch * outputSize.height * outputSize.width
-    let taps = window.taps
-    let pairsPerTap = paddedChannels / 2
+    var taps = window.taps
+    var pairsPerTap = paddedChannels / 2
     let rowsPerTask = 32
     let mTasks = (m + rowsPerTask - 1) / rowsPerTask
-    let indirection = UnsafePointer(workspace.indirection.typed(UnsafePointer<Int16>.self))
+    var indirection = UnsafePointer(workspace.indirection.typed(UnsafePointer<Int16>.self))
+    if let patches = workspace.patches {
+      patches.fill(from: indirection, rows: m, taps: taps, channels: groupInputChannels,
+                   paddedChannels: paddedChannels)
+      (indirection, taps, pairsPerTap) = (patches.rows, 1, patches.pairs)
+    }
     let c = outputChannels
     let elementBytes = epilogue.elementBytes
     parallelFor(groups * mTasks * blocksPerGroup, work: m * c * taps * paddedChannels) { task in
@@ -212,7 +226,10 @@ final class Convolution2D: @unchecked Sendable {
         }
       }
     }
-    return Workspace(batch: batch, height: height, width: width, rows: rows, indirection: indirection)
+    let patches = usesPatches
+      ? try PatchRows(rows: m, taps: taps, channels: groupInputChannels, paddedChannels: paddedChannels) : nil
+    return Workspace(batch: batch, height: height, width: width, rows: rows, indirection: indirection,
+                     patches: patches)
   }
 }
 
@@ -220,13 +237,15 @@ final class Workspace: @unchecked Sendable {
   let batch, height, width: Int
   let rows: S16Rows
   let indirection: AlignedBuffer
+  let patches: PatchRows?
 
-  init(batch: Int, height: Int, width: Int, rows: S16Rows, indirection: AlignedBuffer) {
+  init(batch: Int, height: Int, width: Int, rows: S16Rows, indirection: AlignedBuffer, patches: PatchRows?) {
     self.batch = batch
     self.height = height
     self.width = width
     self.rows = rows
     self.indirection = indirection
+    self.patches = patches
   }
 }
 

@@ -114,18 +114,29 @@ struct GroupedGEMMWeights {
   /// order), each tap's input channels padded to whole int16 pairs.
   func pack(taps subset: [Int]) throws(Status) -> PackedGEMM {
     let padded = paddedChannels
-    let blockBytes = PackedWeights.blockBytes(pairs: subset.count * padded / 2)
+    return try packBlocks(reduction: subset.count * padded, taps: subset) { row, k in
+      let (t, ic) = k.quotientAndRemainder(dividingBy: padded)
+      return ic < groupInputChannels ? weight(row, subset[t] * groupInputChannels + ic) : 0
+    }
+  }
+
+  /// Blocks over the whole patch, `taps × gic` steps padded once to a whole pair: the layout of
+  /// `PatchRows`.
+  func packPatch() throws(Status) -> PackedGEMM {
+    try packBlocks(reduction: taps * groupInputChannels, taps: Array(0..<taps)) { row, k in weight(row, k) }
+  }
+
+  private func packBlocks(reduction: Int, taps subset: [Int],
+                          weight: (_ row: Int, _ k: Int) -> Int16) throws(Status) -> PackedGEMM {
+    let blockBytes = PackedWeights.blockBytes(pairs: (reduction + 1) / 2)
     let packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
     for g in 0..<groups {
       for b in 0..<blocksPerGroup {
         let base = g * groupOutputChannels + b * 16
         packWeightBlock(
           packed.pointer + (g * blocksPerGroup + b) * blockBytes,
-          channels: min(16, groupOutputChannels - b * 16), reduction: subset.count * padded,
-          weight: { c, k in
-            let (t, ic) = k.quotientAndRemainder(dividingBy: padded)
-            return ic < groupInputChannels ? weight(base + c, subset[t] * groupInputChannels + ic) : 0
-          },
+          channels: min(16, groupOutputChannels - b * 16), reduction: reduction,
+          weight: { c, k in weight(base + c, k) },
           bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
       }
     }
@@ -253,6 +264,58 @@ struct S16Rows {
     entry.initialize(repeating: zero, count: window.taps)
     window.forEachValidTap(oy: oy, ox: ox, height: height, width: width) { tap, iy, ix in
       entry[tap] = UnsafePointer(rows + ((n * height + iy) * width + ix) * rowLength)
+    }
+  }
+}
+
+/// im2col rows for a convolution with few input channels: each output pixel's taps copied from
+/// its `S16Rows` entries into one row of `taps × C` int16, so the GEMM runs one pass of
+/// `pairs` pairs instead of `taps` short passes each padded to a whole pair (`packPatch`).
+/// Taps are copied in order with their pad element, each overwriting the previous pad; the row
+/// stride leaves room for the last one's.
+struct PatchRows {
+  static let maxChannels = 8
+  let buffer: AlignedBuffer
+  let table: AlignedBuffer
+  let stride, pairs: Int
+
+  init(rows: Int, taps: Int, channels: Int, paddedChannels: Int) throws(Status) {
+    stride = ((taps - 1) * channels + paddedChannels + 1) & ~1
+    pairs = (taps * channels + 1) / 2
+    buffer = try AlignedBuffer(count: checkedProduct(rows, stride), of: Int16.self)
+    table = try AlignedBuffer(count: rows, of: UnsafePointer<Int16>.self)
+    let first = buffer.typed(Int16.self), entries = table.typed(UnsafePointer<Int16>.self)
+    for r in 0..<rows { entries[r] = UnsafePointer(first + r * stride) }
+  }
+
+  var rows: UnsafePointer<UnsafePointer<Int16>> { UnsafePointer(table.typed(UnsafePointer<Int16>.self)) }
+
+  /// Fills the rows from the indirection (`taps` entries per row), threads splitting the rows.
+  func fill(from indirection: UnsafePointer<UnsafePointer<Int16>>, rows count: Int, taps: Int, channels: Int,
+            paddedChannels: Int) {
+    let chunk = 256
+    let base = buffer.typed(Int16.self)
+    parallelFor((count + chunk - 1) / chunk, work: count * taps * paddedChannels) { i in
+      for r in (i * chunk)..<min(count, (i + 1) * chunk) {
+        let dst = UnsafeMutableRawPointer(base + r * stride)
+        for t in 0..<taps {
+          copyTap(UnsafeRawPointer(indirection[r * taps + t]), dst + 2 * t * channels, bytes: 2 * paddedChannels)
+        }
+      }
+    }
+  }
+
+  /// Fixed-size copies (a variable-length loop here would become memcpy calls).
+  @inline(__always)
+  private func copyTap(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, bytes: Int) {
+    switch bytes {
+    case 4: dst.storeBytes(of: src.loadUnaligned(as: UInt32.self), as: UInt32.self)
+    case 8: dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+    case 12:
+      dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+      dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 8, as: UInt32.self), toByteOffset: 8, as: UInt32.self)
+    default:
+      dst.storeBytes(of: src.loadUnaligned(as: SIMD2<UInt64>.self), as: SIMD2<UInt64>.self)
     }
   }
 }
