@@ -5,15 +5,16 @@ import QNNPACKKernels
 /// broadcasts one int16 pair of a row and multiplies it with 16 columns' pairs. Exact as long
 /// as the operator has checked that no sum leaves int32 (int16 × int16 pairs cannot saturate).
 /// Same contract as `qs16IGEMM4x16Portable`; output is int8 when `signedOutput`, else uint8.
+/// `narrowWeights`: the block holds int8 weights (`packNarrowWeightBlock`).
 public func qs16IGEMM4x16AVX2(
   rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
-  block: UnsafeRawPointer, output: UnsafeMutableRawPointer, outputStride: Int,
+  block: UnsafeRawPointer, narrowWeights: Bool, output: UnsafeMutableRawPointer, outputStride: Int,
   quantization: OutputQuantization, signedOutput: Bool
 ) {
   let q = QuantizationVectors(quantization)
   let m = block + 64
-  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, one: { r, acc0, acc1 in
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, narrowWeights, one: { r, acc0, acc1 in
     requantizeStore16(acc0, acc1, multiplier: m, q, columns: columns, signedOutput: signedOutput,
                       output: output + r &* outputStride)
   }, two: { r, a0, a1, b0, b1 in
@@ -28,7 +29,7 @@ public func qs16IGEMM4x16AVX2(
 public func qs16IGEMM4x16AVX2Dequantized(
   rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
-  block: UnsafeRawPointer, scale: Float, output: UnsafeMutablePointer<Float>, outputStride: Int
+  block: UnsafeRawPointer, narrowWeights: Bool, scale: Float, output: UnsafeMutablePointer<Float>, outputStride: Int
 ) {
   let s = _mm256_set1_ps(scale)
   let m0 = _mm256_mul_ps(s, (block + 64).loadUnaligned(as: __m256.self))
@@ -44,7 +45,7 @@ public func qs16IGEMM4x16AVX2Dequantized(
       }
     }
   }
-  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, one: store, two: { r, a0, a1, b0, b1 in
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, narrowWeights, one: store, two: { r, a0, a1, b0, b1 in
     store(r, a0, a1)
     store(r &+ 1, b0, b1)
   })
@@ -59,19 +60,31 @@ private typealias StoreTwoRows = (Int, __m256i, __m256i, __m256i, __m256i) -> Vo
 @inline(__always)
 private func gemmRows(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, one: StoreRow, two: StoreTwoRows
+  _ block: UnsafeRawPointer, _ narrow: Bool, one: StoreRow, two: StoreTwoRows
+) {
+  if narrow {
+    tiles(rows, taps, pairsPerTap, a, aOffset, block, true, one, two)
+  } else {
+    tiles(rows, taps, pairsPerTap, a, aOffset, block, false, one, two)
+  }
+}
+
+@inline(__always)
+private func tiles(
+  _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
+  _ block: UnsafeRawPointer, _ narrow: Bool, _ one: StoreRow, _ two: StoreTwoRows
 ) {
   var r = 0
   while rows &- r >= 4 {
-    gemmTile(4, taps, pairsPerTap, a + r &* taps, aOffset, block,
+    gemmTile(4, taps, pairsPerTap, a + r &* taps, aOffset, block, narrow,
              { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
     r &+= 4
   }
   let tail = a + r &* taps
   switch rows &- r {
-  case 1: gemmTile(1, taps, pairsPerTap, tail, aOffset, block, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
-  case 2: gemmTile(2, taps, pairsPerTap, tail, aOffset, block, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
-  case 3: gemmTile(3, taps, pairsPerTap, tail, aOffset, block, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+  case 1: gemmTile(1, taps, pairsPerTap, tail, aOffset, block, narrow, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+  case 2: gemmTile(2, taps, pairsPerTap, tail, aOffset, block, narrow, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+  case 3: gemmTile(3, taps, pairsPerTap, tail, aOffset, block, narrow, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
   default: break
   }
 }
@@ -85,8 +98,9 @@ private func broadcastPair(_ row: UnsafePointer<Int16>, _ p: Int) -> __m256i {
 private func gemmTile(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int,
   _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, _ one: StoreRow, _ two: StoreTwoRows
-) {  let bias0 = block.loadUnaligned(as: __m256i.self)
+  _ block: UnsafeRawPointer, _ narrow: Bool, _ one: StoreRow, _ two: StoreTwoRows
+) {
+  let bias0 = block.loadUnaligned(as: __m256i.self)
   let bias1 = (block + 32).loadUnaligned(as: __m256i.self)
   var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1
   var c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1
@@ -97,8 +111,10 @@ private func gemmTile(
     let a2 = rows > 2 ? a[2 &* taps &+ t] + aOffset : a0
     let a3 = rows > 3 ? a[3 &* taps &+ t] + aOffset : a0
     for p in 0..<pairsPerTap {
-      let b0 = w.loadUnaligned(as: __m256i.self)
-      let b1 = (w + 32).loadUnaligned(as: __m256i.self)
+      // int8 weights are sign-extended here: half the bytes to stream.
+      let b0 = narrow ? _mm256_cvtepi8_epi16(w.loadUnaligned(as: __m128i.self)) : w.loadUnaligned(as: __m256i.self)
+      let b1 = narrow
+        ? _mm256_cvtepi8_epi16((w + 16).loadUnaligned(as: __m128i.self)) : (w + 32).loadUnaligned(as: __m256i.self)
       let v0 = broadcastPair(a0, p)
       c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(v0, b0))
       c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(v0, b1))
@@ -117,7 +133,7 @@ private func gemmTile(
         c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(v3, b0))
         c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(v3, b1))
       }
-      w += PackedWeights.pairBytes
+      w += narrow ? PackedWeights.narrowPairBytes : PackedWeights.pairBytes
     }
   }
   if rows > 1 { two(0, c00, c01, c10, c11) } else { one(0, c00, c01) }

@@ -22,6 +22,9 @@ final class Convolution2D: @unchecked Sendable {
   let paddedChannels: Int
   /// Depthwise: the input zero point, `inputChannels + 16` times, read for padding taps.
   let zeroRow: AlignedBuffer?
+  /// Fully connected layers: the blocks again with int8 weights (where they fit), streamed at
+  /// half the bytes when a run has too few rows to reuse the weights. Set by the GEMM init only.
+  private(set) var narrowPacked: PackedGEMM?
   /// Input rows and indirection of the last input shape; taken while a run uses it.
   private let cachedWorkspace = Mutex<Workspace?>(nil)
 
@@ -32,13 +35,13 @@ final class Convolution2D: @unchecked Sendable {
   }
 
   static func usesPatches(groups: Int, groupInputChannels: Int, taps: Int) -> Bool {
-    groups == 1 && taps > 1 && groupInputChannels <= PatchRows.maxChannels
+    groups == 1 && taps > 1 && groupInputChannels % 2 == 1 && groupInputChannels <= PatchRows.maxChannels
   }
   var outputChannels: Int { groups * groupOutputChannels }
 
   init(
     window: Window2D, groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
-    arguments: GEMMArguments, allowDepthwise: Bool = true
+    arguments: GEMMArguments, allowDepthwise: Bool = true, narrowWeights: Bool = false
   ) throws(Status) {
     let gemm = try GroupedGEMMWeights(
       arguments, groups: groups, groupInputChannels: groupInputChannels,
@@ -81,6 +84,9 @@ final class Convolution2D: @unchecked Sendable {
       blockBytes = blocks.blockBytes
       packed = blocks.packed
       zeroRow = nil
+      if narrowWeights && window.taps == 1 && groups == 1 && kernelISA == .avx2 && gemm.weightsFitInt8 {
+        narrowPacked = try gemm.packPatch(narrow: true)
+      }
     }
   }
 
@@ -187,15 +193,19 @@ final class Convolution2D: @unchecked Sendable {
     }
     let c = outputChannels
     let elementBytes = epilogue.elementBytes
+    // One tile of rows reuses no weights: stream the int8 ones.
+    let narrow = m <= 4 ? narrowPacked : nil
+    let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
     parallelFor(groups * mTasks * blocksPerGroup, work: m * c * taps * paddedChannels) { task in
       let (rest, b) = task.quotientAndRemainder(dividingBy: blocksPerGroup)
       let (g, mt) = rest.quotientAndRemainder(dividingBy: mTasks)
-      let block = UnsafeRawPointer(packed.pointer + (g * blocksPerGroup + b) * blockBytes)
+      let block = UnsafeRawPointer(blocks + (g * blocksPerGroup + b) * blockBytes)
       let firstChannel = g * groupOutputChannels + b * 16
       let columns = min(16, groupOutputChannels - b * 16)
       let r = mt * rowsPerTask
       gemmRows(kernelISA, epilogue, rows: min(rowsPerTask, m - r), columns: columns, taps: taps,
                pairsPerTap: pairsPerTap, a: indirection + r * taps, aOffset: g * paddedChannels, block: block,
+               narrowWeights: narrow != nil,
                output: output + (r * c + firstChannel) * elementBytes, outputStride: c)
     }
   }

@@ -121,23 +121,37 @@ struct GroupedGEMMWeights {
   }
 
   /// Blocks over the whole patch, `taps × gic` steps padded once to a whole pair: the layout of
-  /// `PatchRows`.
-  func packPatch() throws(Status) -> PackedGEMM {
-    try packBlocks(reduction: taps * groupInputChannels, taps: Array(0..<taps)) { row, k in weight(row, k) }
+  /// `PatchRows`. `narrow`: int8 weights (`packNarrowWeightBlock`; only where `fitInt8`).
+  func packPatch(narrow: Bool = false) throws(Status) -> PackedGEMM {
+    try packBlocks(reduction: taps * groupInputChannels, taps: Array(0..<taps), narrow: narrow) { row, k in
+      weight(row, k)
+    }
   }
 
-  private func packBlocks(reduction: Int, taps subset: [Int],
+  /// Whether every `w − w_zp` fits in int8.
+  var weightsFitInt8: Bool {
+    for r in 0..<rows {
+      for k in 0..<(taps * groupInputChannels) where Int8(exactly: weight(r, k)) == nil { return false }
+    }
+    return true
+  }
+
+  private func packBlocks(reduction: Int, taps subset: [Int], narrow: Bool = false,
                           weight: (_ row: Int, _ k: Int) -> Int16) throws(Status) -> PackedGEMM {
-    let blockBytes = PackedWeights.blockBytes(pairs: (reduction + 1) / 2)
+    let blockBytes = PackedWeights.blockBytes(pairs: (reduction + 1) / 2, narrow: narrow)
     let packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
     for g in 0..<groups {
       for b in 0..<blocksPerGroup {
         let base = g * groupOutputChannels + b * 16
-        packWeightBlock(
-          packed.pointer + (g * blocksPerGroup + b) * blockBytes,
-          channels: min(16, groupOutputChannels - b * 16), reduction: reduction,
-          weight: { c, k in weight(base + c, k) },
-          bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
+        let block = packed.pointer + (g * blocksPerGroup + b) * blockBytes
+        let channels = min(16, groupOutputChannels - b * 16)
+        if narrow {
+          packNarrowWeightBlock(block, channels: channels, reduction: reduction, weight: { c, k in weight(base + c, k) },
+                                bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
+        } else {
+          packWeightBlock(block, channels: channels, reduction: reduction, weight: { c, k in weight(base + c, k) },
+                          bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
+        }
       }
     }
     return PackedGEMM(packed: packed, blockBytes: blockBytes, blocksPerGroup: blocksPerGroup,
@@ -221,13 +235,13 @@ enum GEMMEpilogue {
 @inline(__always)
 func gemmRows(
   _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
-  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer, narrowWeights: Bool = false,
   output: UnsafeMutableRawPointer, outputStride: Int
 ) {
   if isa != .portable {
     // The AVX2 kernels walk the tiles themselves.
     gemmTile(isa, epilogue, rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
-             aOffset: aOffset, block: block, output: output, outputStride: outputStride)
+             aOffset: aOffset, block: block, narrowWeights: narrowWeights, output: output, outputStride: outputStride)
     return
   }
   let rowBytes = outputStride * epilogue.elementBytes
@@ -274,7 +288,8 @@ struct S16Rows {
 /// Taps are copied in order with their pad element, each overwriting the previous pad; the row
 /// stride leaves room for the last one's.
 struct PatchRows {
-  static let maxChannels = 8
+  /// Odd channel counts up to this (even ones waste no padding and lose to the copies).
+  static let maxChannels = 7
   let buffer: AlignedBuffer
   let table: AlignedBuffer
   let stride, pairs: Int
@@ -294,37 +309,39 @@ struct PatchRows {
   func fill(from indirection: UnsafePointer<UnsafePointer<Int16>>, rows count: Int, taps: Int, channels: Int,
             paddedChannels: Int) {
     let chunk = 256
-    let base = buffer.typed(Int16.self)
     parallelFor((count + chunk - 1) / chunk, work: count * taps * paddedChannels) { i in
-      for r in (i * chunk)..<min(count, (i + 1) * chunk) {
-        let dst = UnsafeMutableRawPointer(base + r * stride)
-        for t in 0..<taps {
-          copyTap(UnsafeRawPointer(indirection[r * taps + t]), dst + 2 * t * channels, bytes: 2 * paddedChannels)
-        }
+      let rows = (i * chunk)..<min(count, (i + 1) * chunk)
+      // One loop per copy size (a variable-length copy would become memcpy calls).
+      switch paddedChannels {
+      case 2: fill(rows, indirection, taps, channels, UInt32.self)
+      case 4: fill(rows, indirection, taps, channels, UInt64.self)
+      case 6: fill(rows, indirection, taps, channels, (UInt32, UInt32, UInt32).self)
+      default: fill(rows, indirection, taps, channels, SIMD2<UInt64>.self)
       }
     }
   }
 
-  /// Fixed-size copies (a variable-length loop here would become memcpy calls).
   @inline(__always)
-  private func copyTap(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, bytes: Int) {
-    switch bytes {
-    case 4: dst.storeBytes(of: src.loadUnaligned(as: UInt32.self), as: UInt32.self)
-    case 8: dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
-    case 12:
-      dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
-      dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 8, as: UInt32.self), toByteOffset: 8, as: UInt32.self)
-    default:
-      dst.storeBytes(of: src.loadUnaligned(as: SIMD2<UInt64>.self), as: SIMD2<UInt64>.self)
+  private func fill<Tap>(_ rows: Range<Int>, _ indirection: UnsafePointer<UnsafePointer<Int16>>, _ taps: Int,
+                         _ channels: Int, _: Tap.Type) {
+    let base = buffer.typed(Int16.self)
+    for r in rows {
+      let dst = UnsafeMutableRawPointer(base + r * stride)
+      let entries = indirection + r * taps
+      for t in 0..<taps {
+        dst.storeBytes(of: UnsafeRawPointer(entries[t]).loadUnaligned(as: Tap.self), toByteOffset: 2 * t * channels,
+                       as: Tap.self)
+      }
     }
   }
 }
 
-/// One tile of up to 4 rows (any number for AVX2) × 16 columns with the kernel of `isa`.
+/// One tile of up to 4 rows (any number for AVX2) × 16 columns with the kernel of `isa`;
+/// int8 (`narrowWeights`) blocks only with AVX2.
 @inline(__always)
 func gemmTile(
   _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
-  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer, narrowWeights: Bool = false,
   output: UnsafeMutableRawPointer, outputStride: Int
 ) {
   switch (isa, epilogue) {
@@ -342,11 +359,12 @@ func gemmTile(
                                      output: output.assumingMemoryBound(to: Float.self), outputStride: outputStride)
   case (_, .quantized(let type, let q)):
     qs16IGEMM4x16AVX2(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset,
-                      block: block, output: output, outputStride: outputStride, quantization: q,
+                      block: block, narrowWeights: narrowWeights, output: output, outputStride: outputStride,
+                      quantization: q,
                       signedOutput: type == .int8)
   case (_, .dequantized(let scale)):
     qs16IGEMM4x16AVX2Dequantized(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
-                                 aOffset: aOffset, block: block, scale: scale,
+                                 aOffset: aOffset, block: block, narrowWeights: narrowWeights, scale: scale,
                                  output: output.assumingMemoryBound(to: Float.self), outputStride: outputStride)
   }
 }
