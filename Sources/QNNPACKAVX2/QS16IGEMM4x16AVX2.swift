@@ -9,7 +9,7 @@ import QNNPACKKernels
 public func qs16IGEMM4x16AVX2(
   rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
-  block: UnsafeRawPointer, narrowWeights: Bool, output: UnsafeMutableRawPointer, outputStride: Int,
+  block: UnsafeRawPointer, narrowWeights: Bool = false, output: UnsafeMutableRawPointer, outputStride: Int,
   quantization: OutputQuantization, signedOutput: Bool
 ) {
   let q = QuantizationVectors(quantization)
@@ -29,7 +29,8 @@ public func qs16IGEMM4x16AVX2(
 public func qs16IGEMM4x16AVX2Dequantized(
   rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
-  block: UnsafeRawPointer, narrowWeights: Bool, scale: Float, output: UnsafeMutablePointer<Float>, outputStride: Int
+  block: UnsafeRawPointer, narrowWeights: Bool = false, scale: Float, output: UnsafeMutablePointer<Float>,
+  outputStride: Int
 ) {
   let s = _mm256_set1_ps(scale)
   let m0 = _mm256_mul_ps(s, (block + 64).loadUnaligned(as: __m256.self))
