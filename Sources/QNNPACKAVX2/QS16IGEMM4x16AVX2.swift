@@ -1,11 +1,11 @@
 import _Builtin_intrinsics.intel
 import QNNPACKKernels
 
-/// Indirect GEMM over int16 rows, `rows` rows (in tiles of 4) × 16 columns, with AVX2 `vpmaddwd`: each step
-/// broadcasts one int16 pair of a row and multiplies it with 16 columns' pairs. Exact as long
+/// Indirect GEMM over int16 rows, `rows` rows (in tiles of 4) × 16 columns, with AVX2
+/// `vpmaddwd`: each step broadcasts one int16 pair of a row and multiplies it with 16 columns' pairs. Exact as long
 /// as the operator has checked that no sum leaves int32 (int16 × int16 pairs cannot saturate).
 /// Same contract as `qs16IGEMM4x16Portable`; output is int8 when `signedOutput`, else uint8.
-/// `narrowWeights`: the block holds int8 weights (`packNarrowWeightBlock`).
+/// `narrowWeights`: the block holds int8 weights (`packWeightBlock(narrow: true)`).
 public func qs16IGEMM4x16AVX2(
   rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,

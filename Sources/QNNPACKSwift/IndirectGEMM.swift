@@ -121,7 +121,7 @@ struct GroupedGEMMWeights {
   }
 
   /// Blocks over the whole patch, `taps × gic` steps padded once to a whole pair: the layout of
-  /// `PatchRows`. `narrow`: int8 weights (`packNarrowWeightBlock`; only where `fitInt8`).
+  /// `PatchRows`. `narrow`: int8 weights (only where `weightsFitInt8`).
   func packPatch(narrow: Bool = false) throws(Status) -> PackedGEMM {
     try packBlocks(reduction: taps * groupInputChannels, taps: Array(0..<taps), narrow: narrow) { row, k in
       weight(row, k)
@@ -145,13 +145,9 @@ struct GroupedGEMMWeights {
         let base = g * groupOutputChannels + b * 16
         let block = packed.pointer + (g * blocksPerGroup + b) * blockBytes
         let channels = min(16, groupOutputChannels - b * 16)
-        if narrow {
-          packNarrowWeightBlock(block, channels: channels, reduction: reduction, weight: { c, k in weight(base + c, k) },
-                                bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
-        } else {
-          packWeightBlock(block, channels: channels, reduction: reduction, weight: { c, k in weight(base + c, k) },
-                          bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
-        }
+        packWeightBlock(block, channels: channels, reduction: reduction, narrow: narrow,
+                        weight: { c, k in weight(base + c, k) },
+                        bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
       }
     }
     return PackedGEMM(packed: packed, blockBytes: blockBytes, blocksPerGroup: blocksPerGroup,
