@@ -226,6 +226,68 @@ def test_conv2d_accumulators_never_wrap(case, form, threads, kernel_family):
     assert_same(run(case, form=form, use_out=False), case.expected, case)
 
 
+# ---- few input channels: whole-patch GEMM rows and the short-run int16 input pass ----------
+def _few_channel_cases():
+    """groups == 1 with C_in <= 8 and several taps packs whole patches (odd tap counts times odd
+    C end on the pad element, even ones do not); grouped odd C and C >= 9 take the other input
+    passes. Rows and columns hit every tile tail."""
+    specs = []
+    for C in range(1, 10):
+        for k in [(3, 3), (2, 2), (5, 5), (7, 7), (1, 3)]:
+            specs.append((C, k, 1))
+    specs += [(3, (3, 3), 3), (5, (3, 3), 2), (1, (3, 3), 4), (7, (1, 1), 3), (9, (3, 3), 2),
+              (11, (1, 1), 1)]
+    cases = []
+    for i, (C, (KH, KW), G) in enumerate(specs):
+        rng = np.random.default_rng([TAG, 6000 + i])
+        xd, wd = DTYPES[i % 3]
+        Co = G * pick(rng, [1, 5, 16, 17, 32, 35])
+        stride = 1 + i % 2
+        padding = pick(rng, [0, 1, (KH // 2, KW // 2, 0, 1), "same"])
+        N, H, W = 1 + i % 3 // 2, int(rng.integers(KH, KH + 13)), int(rng.integers(KW, KW + 13))
+        x, w = rand_q(rng, (N, H, W, G * C), xd), rand_q(rng, (Co, KH, KW, C), wd)
+        kw = dict(stride=stride, padding=padding, groups=G, input_scale=0.05,
+                  input_zero_point=rand_zero_point(rng, xd), weight_scale=0.02,
+                  weight_zero_point=rand_zero_point(rng, wd))
+        acc = ref.conv2d_accumulators(x, w, None, **kw)
+        centre = -acc.reshape(-1, Co).mean(axis=0)  # keeps the outputs off the clamps
+        bias = (centre + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
+        kw.update(output_scale=float((acc.std() + 1) * 0.05 * 0.02 / 30),
+                  output_zero_point=128 if xd == U8 else 0)
+        want = ref.conv2d(x, w, bias, **kw)
+        params = dict(kind=f"C{C}-k{KH}x{KW}-g{G}-s{stride}", dt=(xd, wd), **kw)
+        cases.append(ConvCase("conv2d", 6000 + i, params, (x, w, bias), kw, want))
+    for c in cases:
+        c.origin = "_few_channel_cases()"
+        assert informative(c.expected, *ref.qrange(c.expected.dtype)), c.describe()
+    return cases
+
+
+FEW = _few_channel_cases()
+
+
+@pytest.mark.parametrize("case", FEW, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+def test_conv2d_few_input_channels(case, threads, kernel_family):
+    assert_same(run(case, form="class", use_out=False), case.expected, case)
+
+
+def test_conv2d_patch_rows_near_the_int32_bound(threads, kernel_family):
+    """A 7x7 patch of C = 3 whose bound sits just inside and just outside int32 (the second
+    runs the 64-bit kernel): both exact."""
+    for w_value, bias_value in [(127, 2 ** 31 - 1 - 255 * 127 * 147), (127, 2 ** 31 - 255 * 127 * 147)]:
+        x = np.full((1, 9, 9, 3), 255, U8)
+        x[0, ::2, ::3, 1] = 0
+        w = np.full((2, 7, 7, 3), w_value, I8)
+        w[1] = -w_value
+        bias = np.array([bias_value, -bias_value], np.int32)
+        kw = dict(input_scale=1.0, input_zero_point=0, weight_scale=1.0, weight_zero_point=0,
+                  output_scale=2.0 ** 24, output_zero_point=128)
+        want = ref.conv2d(x, w, bias, **kw)
+        case = ConvCase("conv2d", 6999, dict(kind="patch int32 bound", bias=bias_value), (x, w, bias),
+                        kw, want)
+        assert_same(run(case, form="class", use_out=False), want, case)
+
+
 # ---- near ties: float32 requantization and float-bias quantization, exactly ------------------
 NEAR_SPECS = [  # name, x shape, weight shape, groups
     ("dense3x3", (1, 3, 3, 8), (48, 3, 3, 8), 1),

@@ -150,6 +150,57 @@ def test_linear_accumulators_never_wrap(case, form, threads, kernel_family):
     assert_same(run(case, form=form, use_out=False), case.expected, case)
 
 
+# ---- few rows: int8-packed weights (where every w - w_zp fits int8) --------------------------
+def _few_row_cases():
+    """Batches of 1-5 rows (up to 4 stream int8 weight blocks) over K odd / even / long and
+    C_out off the 16-column blocks; weights whose w - w_zp fit int8 and ones that just do not
+    (uint8 weights, or a zero point one step too far), and sums at the int32 bound."""
+    cases = []
+    specs = [(K, Co, N) for K, Co, N in [(1, 1, 1), (7, 17, 1), (33, 16, 2), (1280, 100, 1),
+                                           (255, 33, 3), (64, 5, 4), (100, 48, 5), (1023, 31, 1)]]
+    for i, (K, Co, N) in enumerate(specs):
+        for j, (xd, wd, w_zp) in enumerate([(U8, I8, 0), (I8, I8, 0), (U8, I8, -1), (U8, U8, 128),
+                                            (U8, U8, 127), (I8, I8, 1)]):
+            rng = np.random.default_rng([TAG, 7000 + 10 * i + j])
+            qmin, qmax = ref.qrange(wd)
+            w = rng.integers(qmin, qmax + 1, size=(Co, K)).astype(wd)
+            w[:, 0] = qmin  # the widest w - w_zp
+            x = rand_q(rng, (N, K), xd)
+            kw = dict(input_scale=0.03, input_zero_point=rand_zero_point(rng, xd), weight_scale=0.01,
+                      weight_zero_point=w_zp)
+            acc = ref.linear_accumulators(x, w, None, **kw)
+            bias = (-acc.mean(axis=0) + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
+            kw.update(output_scale=float((acc.std() + 1) * 0.03 * 0.01 / 30),
+                      output_zero_point=128 if xd == U8 else 0)
+            want = ref.linear(x, w, bias, **kw)
+            params = dict(kind=f"K{K}-Co{Co}-N{N}-zp{w_zp}", dt=(xd, wd), **kw)
+            cases.append(LinearCase("linear", 7000 + 10 * i + j, params, (x, w, bias), kw, want))
+    # |bias| + 255·Σ|w - w_zp| exactly Int32.max (int8 blocks) and one more (64-bit kernel)
+    for extra in (0, 1):
+        K = 300
+        w = np.full((2, K), -128, I8)
+        x = np.zeros((1, K), U8)
+        x[0, ::3] = 255
+        limit = 2 ** 31 - 1 - 255 * 128 * K + extra
+        bias = np.array([limit, -limit], np.int32)
+        kw = dict(input_scale=1.0, input_zero_point=0, weight_scale=1.0, weight_zero_point=0,
+                  output_scale=2.0 ** 25, output_zero_point=128)
+        cases.append(LinearCase("linear", 7900 + extra, dict(kind=f"int32 bound+{extra}", dt=(U8, I8), **kw),
+                                (x, w, bias), kw, ref.linear(x, w, bias, **kw)))
+    for c in cases:
+        c.origin = "_few_row_cases()"
+    return cases
+
+
+FEW_ROWS = _few_row_cases()
+
+
+@pytest.mark.parametrize("case", FEW_ROWS, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+def test_linear_few_rows(case, threads, kernel_family):
+    assert informative(case.expected, *ref.qrange(case.expected.dtype), min_fraction=0.0)
+    assert_same(run(case, form="class", use_out=False), case.expected, case)
+
+
 def _near_tie_cases():
     """int32 biases that put every channel's accumulator on a near tie of its requantization
     multiplier, and float biases on a near tie of their quantization (see _near_ties.py)."""

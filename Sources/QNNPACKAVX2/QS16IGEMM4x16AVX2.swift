@@ -1,22 +1,27 @@
 import _Builtin_intrinsics.intel
 import QNNPACKKernels
 
-/// Indirect GEMM over int16 rows, up to 4 rows × 16 columns, with AVX2 `vpmaddwd`: each step
-/// broadcasts one int16 pair of a row and multiplies it with 16 columns' pairs. Exact as long
+/// Indirect GEMM over int16 rows, `rows` rows (in tiles of 4) × 16 columns, with AVX2
+/// `vpmaddwd`: each step broadcasts one int16 pair of a row and multiplies it with 16 columns' pairs. Exact as long
 /// as the operator has checked that no sum leaves int32 (int16 × int16 pairs cannot saturate).
 /// Same contract as `qs16IGEMM4x16Portable`; output is int8 when `signedOutput`, else uint8.
+/// `narrowWeights`: the block holds int8 weights (`packWeightBlock(narrow: true)`).
 public func qs16IGEMM4x16AVX2(
   rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
-  block: UnsafeRawPointer, output: UnsafeMutableRawPointer, outputStride: Int,
+  block: UnsafeRawPointer, narrowWeights: Bool = false, output: UnsafeMutableRawPointer, outputStride: Int,
   quantization: OutputQuantization, signedOutput: Bool
 ) {
   let q = QuantizationVectors(quantization)
   let m = block + 64
-  gemmRows(rows, taps, pairsPerTap, a, aOffset, block) { r, acc0, acc1 in
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, narrowWeights, one: { r, acc0, acc1 in
     requantizeStore16(acc0, acc1, multiplier: m, q, columns: columns, signedOutput: signedOutput,
                       output: output + r &* outputStride)
-  }
+  }, two: { r, a0, a1, b0, b1 in
+    let out = output + r &* outputStride
+    requantizeStore16x2(requantize16(a0, a1, multiplier: m, q), requantize16(b0, b1, multiplier: m, q),
+                        columns: columns, signedOutput: signedOutput, output: out, out + outputStride)
+  })
 }
 
 /// Same GEMM with the float32 epilogue of `qs16IGEMM4x16PortableDequantized` (bit-identical:
@@ -24,12 +29,13 @@ public func qs16IGEMM4x16AVX2(
 public func qs16IGEMM4x16AVX2Dequantized(
   rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
-  block: UnsafeRawPointer, scale: Float, output: UnsafeMutablePointer<Float>, outputStride: Int
+  block: UnsafeRawPointer, narrowWeights: Bool = false, scale: Float, output: UnsafeMutablePointer<Float>,
+  outputStride: Int
 ) {
   let s = _mm256_set1_ps(scale)
   let m0 = _mm256_mul_ps(s, (block + 64).loadUnaligned(as: __m256.self))
   let m1 = _mm256_mul_ps(s, (block + 96).loadUnaligned(as: __m256.self))
-  gemmRows(rows, taps, pairsPerTap, a, aOffset, block) { r, acc0, acc1 in
+  @inline(__always) func store(_ r: Int, _ acc0: __m256i, _ acc1: __m256i) {
     var lanes = (_mm256_mul_ps(_mm256_cvtepi32_ps(acc0), m0), _mm256_mul_ps(_mm256_cvtepi32_ps(acc1), m1))
     withUnsafeBytes(of: &lanes) { bytes in
       let y = bytes.bindMemory(to: Float.self)
@@ -40,19 +46,47 @@ public func qs16IGEMM4x16AVX2Dequantized(
       }
     }
   }
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, narrowWeights, one: store, two: { r, a0, a1, b0, b1 in
+    store(r, a0, a1)
+    store(r &+ 1, b0, b1)
+  })
 }
 
-/// Dispatches on the row count so each tile shape compiles with constant row checks.
+/// Stores one row's accumulators (lane order), or two consecutive rows' at once.
+private typealias StoreRow = (Int, __m256i, __m256i) -> Void
+private typealias StoreTwoRows = (Int, __m256i, __m256i, __m256i, __m256i) -> Void
+
+/// Any number of rows in tiles of 4 (one call per task keeps the set-up out of the tiles); the
+/// last 1–3 rows dispatch on their count so each tile shape compiles with constant row checks.
 @inline(__always)
 private func gemmRows(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, _ store: (Int, __m256i, __m256i) -> Void
+  _ block: UnsafeRawPointer, _ narrow: Bool, one: StoreRow, two: StoreTwoRows
 ) {
-  switch rows {
-  case 1: gemmTile(1, taps, pairsPerTap, a, aOffset, block, store)
-  case 2: gemmTile(2, taps, pairsPerTap, a, aOffset, block, store)
-  case 3: gemmTile(3, taps, pairsPerTap, a, aOffset, block, store)
-  default: gemmTile(4, taps, pairsPerTap, a, aOffset, block, store)
+  if narrow {
+    tiles(rows, taps, pairsPerTap, a, aOffset, block, true, one, two)
+  } else {
+    tiles(rows, taps, pairsPerTap, a, aOffset, block, false, one, two)
+  }
+}
+
+@inline(__always)
+private func tiles(
+  _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
+  _ block: UnsafeRawPointer, _ narrow: Bool, _ one: StoreRow, _ two: StoreTwoRows
+) {
+  var r = 0
+  while rows &- r >= 4 {
+    gemmTile(4, taps, pairsPerTap, a + r &* taps, aOffset, block, narrow,
+             { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+    r &+= 4
+  }
+  let tail = a + r &* taps
+  switch rows &- r {
+  case 1: gemmTile(1, taps, pairsPerTap, tail, aOffset, block, narrow, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+  case 2: gemmTile(2, taps, pairsPerTap, tail, aOffset, block, narrow, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+  case 3: gemmTile(3, taps, pairsPerTap, tail, aOffset, block, narrow, { one(r &+ $0, $1, $2) }, { two(r &+ $0, $1, $2, $3, $4) })
+  default: break
   }
 }
 
@@ -65,7 +99,7 @@ private func broadcastPair(_ row: UnsafePointer<Int16>, _ p: Int) -> __m256i {
 private func gemmTile(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int,
   _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, _ store: (Int, __m256i, __m256i) -> Void
+  _ block: UnsafeRawPointer, _ narrow: Bool, _ one: StoreRow, _ two: StoreTwoRows
 ) {
   let bias0 = block.loadUnaligned(as: __m256i.self)
   let bias1 = (block + 32).loadUnaligned(as: __m256i.self)
@@ -78,8 +112,10 @@ private func gemmTile(
     let a2 = rows > 2 ? a[2 &* taps &+ t] + aOffset : a0
     let a3 = rows > 3 ? a[3 &* taps &+ t] + aOffset : a0
     for p in 0..<pairsPerTap {
-      let b0 = w.loadUnaligned(as: __m256i.self)
-      let b1 = (w + 32).loadUnaligned(as: __m256i.self)
+      // int8 weights are sign-extended here: half the bytes to stream.
+      let b0 = narrow ? _mm256_cvtepi8_epi16(w.loadUnaligned(as: __m128i.self)) : w.loadUnaligned(as: __m256i.self)
+      let b1 = narrow
+        ? _mm256_cvtepi8_epi16((w + 16).loadUnaligned(as: __m128i.self)) : (w + 32).loadUnaligned(as: __m256i.self)
       let v0 = broadcastPair(a0, p)
       c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(v0, b0))
       c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(v0, b1))
@@ -98,11 +134,9 @@ private func gemmTile(
         c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(v3, b0))
         c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(v3, b1))
       }
-      w += PackedWeights.pairBytes
+      w += narrow ? PackedWeights.narrowPairBytes : PackedWeights.pairBytes
     }
   }
-  store(0, c00, c01)
-  if rows > 1 { store(1, c10, c11) }
-  if rows > 2 { store(2, c20, c21) }
-  if rows > 3 { store(3, c30, c31) }
+  if rows > 1 { two(0, c00, c01, c10, c11) } else { one(0, c00, c01) }
+  if rows > 3 { two(2, c20, c21, c30, c31) } else if rows > 2 { one(2, c20, c21) }
 }

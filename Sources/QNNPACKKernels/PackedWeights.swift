@@ -12,9 +12,14 @@ public enum PackedWeights {
   public static let pairBytes = 64
   public static let laneChannel: [Int] = [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15]
 
+  /// int8 weights (`packWeightBlock(narrow: true)`): 16 lanes × 2 × int8 per pair.
+  public static let narrowPairBytes = 32
+
   /// Bytes of one block with `pairs` reduction pairs.
   @inlinable
-  public static func blockBytes(pairs: Int) -> Int { headerBytes + pairs * pairBytes }
+  public static func blockBytes(pairs: Int, narrow: Bool = false) -> Int {
+    headerBytes + pairs * (narrow ? narrowPairBytes : pairBytes)
+  }
 }
 
 /// A block's header, written by the packers.

@@ -1,5 +1,5 @@
 /// The GEMM path's input pass: `[pixels, groups * channels]` of T becomes
-/// `[pixels, groups, paddedChannels]` of int16 `x - zero_point`, the extra channel zero, so the
+/// `[pixels, groups, paddedChannels]` of int16 `x - zero_point`, the extra channel (at most one) zero, so the
 /// microkernel reads whole int16 pairs and needs no zero-point or remainder handling.
 @inlinable
 public func q8ToS16Rows<T: QuantizedElement>(
@@ -14,7 +14,7 @@ public func q8ToS16Rows<T: QuantizedElement>(
       for c in 0..<channels {
         dst[c] = Int16(truncatingIfNeeded: src[c]) &- zp
       }
-      for c in channels..<paddedChannels { dst[c] = 0 }
+      if channels < paddedChannels { dst[channels] = 0 }  // at most one: a loop here became memset calls
       src += channels
       dst += paddedChannels
     }

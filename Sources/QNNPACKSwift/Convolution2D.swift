@@ -22,15 +22,26 @@ final class Convolution2D: @unchecked Sendable {
   let paddedChannels: Int
   /// Depthwise: the input zero point, `inputChannels + 16` times, read for padding taps.
   let zeroRow: AlignedBuffer?
+  /// Fully connected layers: the blocks again with int8 weights (where they fit), streamed at
+  /// half the bytes when a run has too few rows to reuse the weights. Set by the GEMM init only.
+  private(set) var narrowPacked: PackedGEMM?
   /// Input rows and indirection of the last input shape; taken while a run uses it.
   private let cachedWorkspace = Mutex<Workspace?>(nil)
 
   var inputChannels: Int { groups * groupInputChannels }
+  /// GEMM over whole patches (`PatchRows`, packed by `packPatch`): one group of few channels.
+  var usesPatches: Bool {
+    !depthwise && Self.usesPatches(groups: groups, groupInputChannels: groupInputChannels, taps: window.taps)
+  }
+
+  static func usesPatches(groups: Int, groupInputChannels: Int, taps: Int) -> Bool {
+    groups == 1 && taps > 1 && groupInputChannels % 2 == 1 && groupInputChannels <= PatchRows.maxChannels
+  }
   var outputChannels: Int { groups * groupOutputChannels }
 
   init(
     window: Window2D, groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
-    arguments: GEMMArguments, allowDepthwise: Bool = true
+    arguments: GEMMArguments, allowDepthwise: Bool = true, narrowWeights: Bool = false
   ) throws(Status) {
     let gemm = try GroupedGEMMWeights(
       arguments, groups: groups, groupInputChannels: groupInputChannels,
@@ -64,14 +75,18 @@ final class Convolution2D: @unchecked Sendable {
                                      count: groups + 16)
       zeroRow = zeros
     } else {
-      // Per group, blocks of 16 output channels over every tap.
-      let blocks = try gemm.pack(taps: allTaps)
+      // Per group, blocks of 16 output channels over every tap (or over whole patches).
+      let patches = Self.usesPatches(groups: groups, groupInputChannels: groupInputChannels, taps: window.taps)
+      let blocks = try patches ? gemm.packPatch() : gemm.pack(taps: allTaps)
       kernelISA = blocks.kernelISA
       paddedChannels = gemm.paddedChannels
       blocksPerGroup = gemm.blocksPerGroup
       blockBytes = blocks.blockBytes
       packed = blocks.packed
       zeroRow = nil
+      if narrowWeights && window.taps == 1 && groups == 1 && kernelISA == .avx2 && gemm.weightsFitInt8 {
+        narrowPacked = try gemm.packPatch(narrow: true)
+      }
     }
   }
 
@@ -166,22 +181,31 @@ final class Convolution2D: @unchecked Sendable {
                      output: workspace.rows.rows)
 
     let m = batch * outputSize.height * outputSize.width
-    let taps = window.taps
-    let pairsPerTap = paddedChannels / 2
+    var taps = window.taps
+    var pairsPerTap = paddedChannels / 2
     let rowsPerTask = 32
     let mTasks = (m + rowsPerTask - 1) / rowsPerTask
-    let indirection = UnsafePointer(workspace.indirection.typed(UnsafePointer<Int16>.self))
+    var indirection = UnsafePointer(workspace.indirection.typed(UnsafePointer<Int16>.self))
+    if let patches = workspace.patches {
+      patches.fill(from: indirection, rows: m, taps: taps, channels: groupInputChannels,
+                   paddedChannels: paddedChannels)
+      (indirection, taps, pairsPerTap) = (patches.rows, 1, patches.pairs)
+    }
     let c = outputChannels
     let elementBytes = epilogue.elementBytes
+    // One tile of rows reuses no weights: stream the int8 ones.
+    let narrow = m <= 4 ? narrowPacked : nil
+    let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
     parallelFor(groups * mTasks * blocksPerGroup, work: m * c * taps * paddedChannels) { task in
       let (rest, b) = task.quotientAndRemainder(dividingBy: blocksPerGroup)
       let (g, mt) = rest.quotientAndRemainder(dividingBy: mTasks)
-      let block = UnsafeRawPointer(packed.pointer + (g * blocksPerGroup + b) * blockBytes)
+      let block = UnsafeRawPointer(blocks + (g * blocksPerGroup + b) * blockBytes)
       let firstChannel = g * groupOutputChannels + b * 16
       let columns = min(16, groupOutputChannels - b * 16)
       let r = mt * rowsPerTask
       gemmRows(kernelISA, epilogue, rows: min(rowsPerTask, m - r), columns: columns, taps: taps,
                pairsPerTap: pairsPerTap, a: indirection + r * taps, aOffset: g * paddedChannels, block: block,
+               narrowWeights: narrow != nil,
                output: output + (r * c + firstChannel) * elementBytes, outputStride: c)
     }
   }
@@ -212,7 +236,10 @@ final class Convolution2D: @unchecked Sendable {
         }
       }
     }
-    return Workspace(batch: batch, height: height, width: width, rows: rows, indirection: indirection)
+    let patches = usesPatches
+      ? try PatchRows(rows: m, taps: taps, channels: groupInputChannels, paddedChannels: paddedChannels) : nil
+    return Workspace(batch: batch, height: height, width: width, rows: rows, indirection: indirection,
+                     patches: patches)
   }
 }
 
@@ -220,13 +247,15 @@ final class Workspace: @unchecked Sendable {
   let batch, height, width: Int
   let rows: S16Rows
   let indirection: AlignedBuffer
+  let patches: PatchRows?
 
-  init(batch: Int, height: Int, width: Int, rows: S16Rows, indirection: AlignedBuffer) {
+  init(batch: Int, height: Int, width: Int, rows: S16Rows, indirection: AlignedBuffer, patches: PatchRows?) {
     self.batch = batch
     self.height = height
     self.width = width
     self.rows = rows
     self.indirection = indirection
+    self.patches = patches
   }
 }
 

@@ -21,7 +21,7 @@ public func qnnps_fully_connected_create(
     outputScale, outputZeroPoint, outputMin, outputMax
   ) { (window, arguments) throws(Status) in
     FullyConnected(try Convolution2D(window: window, groups: 1, groupInputChannels: inputChannels,
-                                     groupOutputChannels: outputChannels, arguments: arguments))
+                                     groupOutputChannels: outputChannels, arguments: arguments, narrowWeights: true))
   }
 }
 

@@ -114,19 +114,40 @@ struct GroupedGEMMWeights {
   /// order), each tap's input channels padded to whole int16 pairs.
   func pack(taps subset: [Int]) throws(Status) -> PackedGEMM {
     let padded = paddedChannels
-    let blockBytes = PackedWeights.blockBytes(pairs: subset.count * padded / 2)
+    return try packBlocks(reduction: subset.count * padded, taps: subset) { row, k in
+      let (t, ic) = k.quotientAndRemainder(dividingBy: padded)
+      return ic < groupInputChannels ? weight(row, subset[t] * groupInputChannels + ic) : 0
+    }
+  }
+
+  /// Blocks over the whole patch, `taps × gic` steps padded once to a whole pair: the layout of
+  /// `PatchRows`. `narrow`: int8 weights (only where `weightsFitInt8`).
+  func packPatch(narrow: Bool = false) throws(Status) -> PackedGEMM {
+    try packBlocks(reduction: taps * groupInputChannels, taps: Array(0..<taps), narrow: narrow) { row, k in
+      weight(row, k)
+    }
+  }
+
+  /// Whether every `w − w_zp` fits in int8.
+  var weightsFitInt8: Bool {
+    for r in 0..<rows {
+      for k in 0..<(taps * groupInputChannels) where Int8(exactly: weight(r, k)) == nil { return false }
+    }
+    return true
+  }
+
+  private func packBlocks(reduction: Int, taps subset: [Int], narrow: Bool = false,
+                          weight: (_ row: Int, _ k: Int) -> Int16) throws(Status) -> PackedGEMM {
+    let blockBytes = PackedWeights.blockBytes(pairs: (reduction + 1) / 2, narrow: narrow)
     let packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
     for g in 0..<groups {
       for b in 0..<blocksPerGroup {
         let base = g * groupOutputChannels + b * 16
-        packWeightBlock(
-          packed.pointer + (g * blocksPerGroup + b) * blockBytes,
-          channels: min(16, groupOutputChannels - b * 16), reduction: subset.count * padded,
-          weight: { c, k in
-            let (t, ic) = k.quotientAndRemainder(dividingBy: padded)
-            return ic < groupInputChannels ? weight(base + c, subset[t] * groupInputChannels + ic) : 0
-          },
-          bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
+        let block = packed.pointer + (g * blocksPerGroup + b) * blockBytes
+        let channels = min(16, groupOutputChannels - b * 16)
+        packWeightBlock(block, channels: channels, reduction: reduction, narrow: narrow,
+                        weight: { c, k in weight(base + c, k) },
+                        bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
       }
     }
     return PackedGEMM(packed: packed, blockBytes: blockBytes, blocksPerGroup: blocksPerGroup,
@@ -162,7 +183,8 @@ func requantizationMultipliers(
   return multipliers
 }
 
-/// `q8ToS16Rows` of `pixels` pixels for either activation dtype, threads splitting the pixels.
+/// `q8ToS16Rows` (or its AVX2 twin) of `pixels` pixels for either activation dtype, threads
+/// splitting the pixels.
 func convertToS16Rows(
   _ type: DType, _ input: UnsafeRawPointer, pixels: Int, groups: Int, channels: Int,
   paddedChannels: Int, zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
@@ -171,6 +193,12 @@ func convertToS16Rows(
   let inputLength = groups * channels, rowLength = groups * paddedChannels
   parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
     let first = i * chunk, count = min(chunk, pixels - first)
+    if currentISA >= .avx2 {
+      q8ToS16RowsAVX2(input + first * inputLength, signed: type == .int8, segments: count * groups,
+                      channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                      output: output + first * rowLength)
+      return
+    }
     switch type {
     case .uint8:
       q8ToS16Rows(input.assumingMemoryBound(to: UInt8.self) + first * inputLength, pixels: count, groups: groups,
@@ -203,9 +231,15 @@ enum GEMMEpilogue {
 @inline(__always)
 func gemmRows(
   _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
-  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer, narrowWeights: Bool = false,
   output: UnsafeMutableRawPointer, outputStride: Int
 ) {
+  if isa != .portable {
+    // The AVX2 kernels walk the tiles themselves.
+    gemmTile(isa, epilogue, rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
+             aOffset: aOffset, block: block, narrowWeights: narrowWeights, output: output, outputStride: outputStride)
+    return
+  }
   let rowBytes = outputStride * epilogue.elementBytes
   var r = 0
   while r < rows {
@@ -244,11 +278,66 @@ struct S16Rows {
   }
 }
 
-/// One tile of up to 4 rows × 16 columns with the kernel of `isa`.
+/// im2col rows for a convolution with few input channels: each output pixel's taps copied from
+/// its `S16Rows` entries into one row of `taps × C` int16, so the GEMM runs one pass of
+/// `pairs` pairs instead of `taps` short passes each padded to a whole pair (`packPatch`).
+/// Taps are copied in order with their pad element, each overwriting the previous pad; the row
+/// stride leaves room for the last one's.
+struct PatchRows {
+  /// Odd channel counts up to this (even ones waste no padding and lose to the copies).
+  static let maxChannels = 7
+  let buffer: AlignedBuffer
+  let table: AlignedBuffer
+  let stride, pairs: Int
+
+  init(rows: Int, taps: Int, channels: Int, paddedChannels: Int) throws(Status) {
+    stride = ((taps - 1) * channels + paddedChannels + 1) & ~1
+    pairs = (taps * channels + 1) / 2
+    buffer = try AlignedBuffer(count: checkedProduct(rows, stride), of: Int16.self)
+    table = try AlignedBuffer(count: rows, of: UnsafePointer<Int16>.self)
+    let first = buffer.typed(Int16.self), entries = table.typed(UnsafePointer<Int16>.self)
+    for r in 0..<rows { entries[r] = UnsafePointer(first + r * stride) }
+  }
+
+  var rows: UnsafePointer<UnsafePointer<Int16>> { UnsafePointer(table.typed(UnsafePointer<Int16>.self)) }
+
+  /// Fills the rows from the indirection (`taps` entries per row), threads splitting the rows.
+  func fill(from indirection: UnsafePointer<UnsafePointer<Int16>>, rows count: Int, taps: Int, channels: Int,
+            paddedChannels: Int) {
+    let chunk = 256
+    parallelFor((count + chunk - 1) / chunk, work: count * taps * paddedChannels) { i in
+      let rows = (i * chunk)..<min(count, (i + 1) * chunk)
+      // One loop per copy size (a variable-length copy would become memcpy calls).
+      switch paddedChannels {
+      case 2: fill(rows, indirection, taps, channels, UInt32.self)
+      case 4: fill(rows, indirection, taps, channels, UInt64.self)
+      case 6: fill(rows, indirection, taps, channels, (UInt32, UInt32, UInt32).self)
+      default: fill(rows, indirection, taps, channels, SIMD2<UInt64>.self)
+      }
+    }
+  }
+
+  @inline(__always)
+  private func fill<Tap>(_ rows: Range<Int>, _ indirection: UnsafePointer<UnsafePointer<Int16>>, _ taps: Int,
+                         _ channels: Int, _: Tap.Type) {
+    let base = buffer.typed(Int16.self)
+    for r in rows {
+      let dst = UnsafeMutableRawPointer(base + r * stride)
+      let entries = indirection + r * taps
+      for t in 0..<taps {
+        dst.storeBytes(of: UnsafeRawPointer(entries[t]).loadUnaligned(as: Tap.self), toByteOffset: 2 * t * channels,
+                       as: Tap.self)
+      }
+    }
+  }
+}
+
+/// One tile of up to 4 rows (any number for AVX2) × 16 columns with the kernel of `isa`;
+/// int8 (`narrowWeights`) blocks only with AVX2.
 @inline(__always)
 func gemmTile(
   _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
-  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer, narrowWeights: Bool = false,
   output: UnsafeMutableRawPointer, outputStride: Int
 ) {
   switch (isa, epilogue) {
@@ -266,11 +355,12 @@ func gemmTile(
                                      output: output.assumingMemoryBound(to: Float.self), outputStride: outputStride)
   case (_, .quantized(let type, let q)):
     qs16IGEMM4x16AVX2(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset,
-                      block: block, output: output, outputStride: outputStride, quantization: q,
+                      block: block, narrowWeights: narrowWeights, output: output, outputStride: outputStride,
+                      quantization: q,
                       signedOutput: type == .int8)
   case (_, .dequantized(let scale)):
     qs16IGEMM4x16AVX2Dequantized(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
-                                 aOffset: aOffset, block: block, scale: scale,
+                                 aOffset: aOffset, block: block, narrowWeights: narrowWeights, scale: scale,
                                  output: output.assumingMemoryBound(to: Float.self), outputStride: outputStride)
   }
 }
