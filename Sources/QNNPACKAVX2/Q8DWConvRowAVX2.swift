@@ -7,7 +7,6 @@ import QNNPACKKernels
 /// that offset is negative. The blocks' biases have the input zero point folded in
 /// (`bias − x_zp·Σ_t w'_t`), so inputs widen to int16 as they are and padding taps cancel:
 /// two taps interleaved as int16 pairs meet their packed weight pair in one `vpmaddwd`.
-/// int32 adds wrap, so the sums are exact whenever the final one fits int32.
 public func q8DWConvRowAVX2(
   pixels: Int, channels: Int, taps: Int, offsets: UnsafePointer<Int>, step: Int,
   input: UnsafeRawPointer, zero: UnsafeRawPointer, blocks: UnsafeRawPointer, blockBytes: Int,

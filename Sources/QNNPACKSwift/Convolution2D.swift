@@ -53,18 +53,14 @@ final class Convolution2D: @unchecked Sendable {
       let outputChannels = gemm.rows
       let kh = window.kernelHeight, kw = window.kernelWidth
       let tapOrder = (0..<window.taps).map { t in (t % kh) * kw + t / kh }
-      // AVX2 takes the input zero point folded into the bias (see q8DWConvRowAVX2); the final
-      // sum is the unfolded one, so the GEMM rule bounds it, and the folded bias must fit int32.
-      var biases = (0..<outputChannels).map { Int64(gemm.bias($0)) }
-      var isa = gemm.kernelISA(taps: allTaps)
-      if isa != .portable {
-        let zp = Int64(arguments.inputZeroPoint)
-        let folded = biases.indices.map { r in
-          biases[r] - zp * (0..<window.taps).reduce(0) { $0 + Int64(gemm.weight(r, $1)) }
-        }
-        if folded.allSatisfy({ Int64(Int32.min) <= $0 && $0 <= Int64(Int32.max) }) { biases = folded } else { isa = .portable }
+      // AVX2 takes the input zero point folded into the bias (see q8DWConvRowAVX2). Each partial
+      // sum, folded bias included, is the bias plus terms (x − x_zp)·w' or −x_zp·w', all within
+      // 255·|w'|: the GEMM rule keeps every one of them in int32.
+      kernelISA = gemm.kernelISA(taps: allTaps)
+      let zp = kernelISA == .portable ? 0 : Int64(arguments.inputZeroPoint)
+      let biases = (0..<outputChannels).map { r in
+        Int32(Int64(gemm.bias(r)) - zp * (0..<window.taps).reduce(0) { $0 + Int64(gemm.weight(r, $1)) })
       }
-      kernelISA = isa
       paddedChannels = 1
       blocksPerGroup = (outputChannels + 15) / 16
       blockBytes = PackedWeights.blockBytes(pairs: (window.taps + 1) / 2)
@@ -73,7 +69,7 @@ final class Convolution2D: @unchecked Sendable {
         let base = b * 16
         packWeightBlock(packed.pointer + b * blockBytes, channels: min(16, outputChannels - base),
                         reduction: window.taps, weight: { c, k in gemm.weight(base + c, tapOrder[k]) },
-                        bias: { c in Int32(biases[base + c]) }, multiplier: { c in gemm.multiplier(base + c) })
+                        bias: { c in biases[base + c] }, multiplier: { c in gemm.multiplier(base + c) })
       }
       let zeros = try AlignedBuffer(byteCount: outputChannels)
       zeros.pointer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: inputZeroPoint),
@@ -163,9 +159,15 @@ final class Convolution2D: @unchecked Sendable {
     let source = input.assumingMemoryBound(to: UInt8.self)
     let target = expanded.assumingMemoryBound(to: UInt8.self)
     parallelFor((pixels + chunk - 1) / chunk, work: pixels * outputChannels) { i in
-      for e in (i * chunk * groups)..<(min(pixels, (i + 1) * chunk) * groups) {
-        let value = source[e]
-        for j in 0..<m { target[e * m + j] = value }
+      let elements = (i * chunk * groups)..<(min(pixels, (i + 1) * chunk) * groups)
+      if m == 2 {  // the common multiplier, as one vectorizable 16-bit store per element
+        let pairs = expanded.assumingMemoryBound(to: UInt16.self)
+        for e in elements { pairs[e] = UInt16(source[e]) &* 0x0101 }
+      } else {
+        for e in elements {
+          let value = source[e]
+          for j in 0..<m { target[e * m + j] = value }
+        }
       }
     }
   }
