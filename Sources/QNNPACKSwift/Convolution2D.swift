@@ -4,7 +4,7 @@ import Synchronization
 
 /// A prepacked 2-D convolution over NHWC (QNNPACK's create → run). Grouped convolutions run
 /// as an indirect GEMM over int16 rows; `group_input_channels == 1` (depthwise, with any
-/// channel multiplier) runs a direct per-pixel kernel. Fully connected layers are 1×1
+/// channel multiplier) runs a direct kernel per output row. Fully connected layers are 1×1
 /// convolutions over a `[batch, 1, 1, K]` input.
 final class Convolution2D: @unchecked Sendable {
   let inputType: DType
@@ -181,7 +181,10 @@ final class Convolution2D: @unchecked Sendable {
       w = nil
       return taken
     }
-    if let cached, cached.batch == batch, cached.height == height, cached.width == width { return cached }
+    // The indirection is per image; only the expanded input depends on the batch.
+    if let cached, cached.height == height, cached.width == width, cached.expanded == nil || cached.batch == batch {
+      return cached
+    }
 
     let (oh, ow) = outputSize
     let kh = window.kernelHeight, kw = window.kernelWidth
