@@ -81,8 +81,18 @@ private func dwRow(
         }
         var block = blocks
         var base = 0
-        for _ in 0..<fullBlocks {
-          let (acc0, acc1) = dwBlock(signed, taps, rows, base, block)
+        if fullBlocks > 0 {
+          // Each block's sums come before the previous block's requantization, whose long
+          // dependency chain would otherwise fill the scheduler and stall the next loads.
+          var (acc0, acc1) = dwBlock(signed, taps, rows, 0, block)
+          for _ in 1..<fullBlocks {
+            let next = dwBlock(signed, taps, rows, base &+ 16, block + blockBytes)
+            requantizeStore16(acc0, acc1, multiplier: block + 64, q, columns: 16, signedOutput: signed,
+                              output: out + base)
+            (acc0, acc1) = next
+            block += blockBytes
+            base &+= 16
+          }
           requantizeStore16(acc0, acc1, multiplier: block + 64, q, columns: 16, signedOutput: signed,
                             output: out + base)
           block += blockBytes
