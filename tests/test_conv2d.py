@@ -342,6 +342,132 @@ def test_conv2d_near_ties(case, form, threads, kernel_family):
     assert_same(run(case, form=form, use_out=False), case.expected, case)
 
 
+# ---- depthwise kernel paths ----------------------------------------------------------------
+# name: dtypes, N, H, W, C, multiplier, kernel, geometry. Channels around the 16-channel blocks,
+# the 9- and 25-tap specialisations and other tap counts, shared indirection entries (stride <
+# kernel width) and unshared ones (dilation, stride >= kernel), asymmetric padding, width 1.
+DW_SPECS = [
+    ("3x3-C1", (U8, U8), 2, 6, 5, 1, 1, (3, 3), dict(padding=1)),
+    ("3x3-C15", (U8, I8), 1, 7, 6, 15, 1, (3, 3), dict(padding=1)),
+    ("3x3-C16", (I8, I8), 1, 5, 7, 16, 1, (3, 3), dict(padding=1)),
+    ("3x3-C17", (U8, U8), 2, 6, 6, 17, 1, (3, 3), dict(padding=1)),
+    ("3x3-C31", (I8, I8), 1, 6, 5, 31, 1, (3, 3), dict(padding=(0, 1, 2, 1))),
+    ("3x3-C33", (U8, I8), 1, 5, 9, 33, 1, (3, 3), dict(padding=(1, 0, 1, 2))),
+    ("3x3-C96-s2", (U8, U8), 1, 9, 10, 96, 1, (3, 3), dict(stride=2, padding=(0, 0, 1, 1))),
+    ("3x3-C96-s2-i8", (I8, I8), 2, 8, 7, 96, 1, (3, 3), dict(stride=2, padding=1)),
+    ("3x3-s21", (U8, I8), 1, 9, 8, 24, 1, (3, 3), dict(stride=(2, 1), padding="same")),
+    ("3x3-s12", (I8, I8), 1, 8, 9, 24, 1, (3, 3), dict(stride=(1, 2), padding="same")),
+    ("3x3-s3", (U8, U8), 1, 10, 11, 20, 1, (3, 3), dict(stride=3, padding=1)),
+    ("3x3-s4", (U8, U8), 1, 10, 11, 20, 1, (3, 3), dict(stride=4, padding=2)),
+    ("3x3-dil2", (U8, I8), 1, 9, 9, 17, 1, (3, 3), dict(dilation=2, padding=2)),
+    ("3x3-dil12-s2", (I8, I8), 1, 9, 12, 33, 1, (3, 3), dict(dilation=(1, 2), stride=2, padding=(1, 2, 0, 2))),
+    ("3x3-W1", (U8, U8), 2, 7, 1, 18, 1, (3, 3), dict(padding=1)),
+    ("3x3-H1-W1", (I8, I8), 1, 1, 1, 40, 1, (3, 3), dict(padding=1)),
+    ("3x3-valid", (U8, I8), 1, 3, 3, 48, 1, (3, 3), dict()),
+    ("5x5-C17", (U8, U8), 1, 9, 8, 17, 1, (5, 5), dict(padding=2)),
+    ("5x5-C33-s2", (I8, I8), 2, 11, 9, 33, 1, (5, 5), dict(stride=2, padding="same")),
+    ("5x5-C16-asym", (U8, I8), 1, 8, 8, 16, 1, (5, 5), dict(padding=(2, 0, 1, 3))),
+    ("5x5-dil2", (U8, U8), 1, 10, 10, 15, 1, (5, 5), dict(dilation=2, padding=4)),
+    ("1x1", (U8, U8), 1, 4, 5, 33, 1, (1, 1), dict()),
+    ("2x2", (I8, I8), 1, 5, 6, 19, 1, (2, 2), dict(padding=(1, 1, 0, 0))),
+    ("7x1", (U8, I8), 1, 9, 4, 31, 1, (7, 1), dict(padding=(3, 0))),
+    ("1x7", (U8, U8), 1, 4, 9, 17, 1, (1, 7), dict(padding=(0, 3))),
+    ("3x5-s2", (I8, I8), 1, 8, 10, 35, 1, (3, 5), dict(stride=2, padding=(1, 2))),
+    ("7x7", (U8, U8), 1, 9, 9, 20, 1, (7, 7), dict(padding=3)),
+    ("x2-3x3", (U8, U8), 1, 6, 7, 8, 2, (3, 3), dict(padding=1)),
+    ("x2-3x3-C17", (I8, I8), 2, 5, 5, 17, 2, (3, 3), dict(stride=2, padding=1)),
+    ("x3-5x5", (U8, I8), 1, 7, 6, 5, 3, (5, 5), dict(padding=2)),
+    ("x4-C1", (U8, U8), 1, 5, 5, 1, 4, (3, 3), dict(padding=(0, 1, 1, 0))),
+    ("x2-W1", (I8, I8), 1, 6, 1, 9, 2, (3, 3), dict(dilation=2, padding=2)),
+]
+DW_ZERO_POINTS = ["random", "min", "max"]
+
+
+def _depthwise_cases():
+    cases = []
+    for i, (name, (xd, wd), N, H, W, C, m, k, geo) in enumerate(DW_SPECS):
+        for j, zps in enumerate(DW_ZERO_POINTS):
+            seed = 6000 + 10 * i + j
+            rng = np.random.default_rng([TAG, seed])
+            qmin, qmax = ref.qrange(xd)
+            wmin, wmax = ref.qrange(wd)
+            if zps == "random":
+                in_zp, w_zp = rand_zero_point(rng, xd), rand_zero_point(rng, wd)
+            elif zps == "min":   # x_zp and w_zp at one end; x drawn near the other
+                in_zp, w_zp = qmin, wmax
+            else:
+                in_zp, w_zp = qmax, wmin
+            x = rand_q(rng, (N, H, W, C), xd)
+            w = rand_q(rng, (C * m,) + k + (1,), wd)
+            if zps != "random":   # the largest |x - x_zp| and |w - w_zp|
+                x = np.where(rng.random(x.shape) < 0.6, qmax if zps == "min" else qmin, x).astype(xd)
+                w = np.where(rng.random(w.shape) < 0.6, wmin if zps == "min" else wmax, w).astype(wd)
+            geom = dict(geo, groups=C)
+            qin = dict(input_scale=0.02, input_zero_point=in_zp, weight_scale=0.01, weight_zero_point=w_zp)
+            acc = ref.conv2d_accumulators(x, w, None, **geom, **qin)
+            bias = rng.integers(-2 * acc.std() - 1, 2 * acc.std() + 2, C * m).astype(np.int32)
+            acc = acc + bias
+            out_zp = rand_zero_point(rng, xd)
+            out_s = float(0.02 * 0.01 * (acc.std() + 1) / 40)
+            kw = dict(geom, **qin, output_scale=out_s, output_zero_point=out_zp)
+            if j == 1:   # a fused clamp
+                kw.update(output_min=max(qmin, out_zp - 30), output_max=min(qmax, out_zp + 50))
+            want = ref.conv2d(x, w, bias, **kw)
+            params = dict(kind=name, zp=zps, dt=(xd, wd), **{kk: v for kk, v in kw.items() if kk in QKEYS})
+            case = ConvCase("conv2d", seed, params, (x, w, bias), kw, want, form="class", use_out=False)
+            case.origin = "_depthwise_cases()"
+            cases.append(case)
+    return cases
+
+
+DEPTHWISE = _depthwise_cases()
+
+
+@pytest.mark.parametrize("case", DEPTHWISE, ids=lambda c: f"{c.params['kind']}-{c.params['zp']}")
+def test_conv2d_depthwise_paths(case, threads, kernel_family):
+    assert_same(run(case), case.expected, case)
+
+
+def _depthwise_bound_cases():
+    """3x3 depthwise with every |w - w_zp| = 255 and int32 biases right at the exactness bound
+    |bias| + 255·Σ|w - w_zp| <= int32 max (vector path) and one past it (64-bit path), with the
+    input zero point at either end so the folded bias x_zp·Σ(w - w_zp) is extreme too."""
+    cases = []
+    span = 255 * 9 * 255
+    for i, (xd, wd) in enumerate(DTYPES):
+        qmin, qmax = ref.qrange(xd)
+        wmin, wmax = ref.qrange(wd)
+        for j, (in_zp, w_zp, wv) in enumerate([(qmin, wmax, wmin), (qmax, wmin, wmax),
+                                               (qmax, wmax, wmin), (qmin, wmin, wmax)]):
+            seed = 6500 + 10 * i + j
+            rng = np.random.default_rng([TAG, seed])
+            if wd == I8 and abs(int(wv) - int(w_zp)) != 255:
+                continue
+            x = rand_q(rng, (1, 5, 6, 4), xd)
+            w = np.full((4, 3, 3, 1), wv, wd)
+            for past in (0, 1):   # a wrapped sum would flip the saturated outputs
+                limit = 2 ** 31 - 1 - span + past
+                bias = np.array([limit, -limit, limit - 7, 5 - limit], np.int32)
+                kw = dict(groups=4, padding=1, input_scale=1.0, input_zero_point=int(in_zp), weight_scale=1.0,
+                          weight_zero_point=int(w_zp), output_scale=float(span / 100),
+                          output_zero_point=int((qmin + qmax + 1) // 2))
+                want = ref.conv2d(x, w, bias, **kw)
+                params = dict(kind="past-bound" if past else "at-bound", dt=(xd, wd),
+                              **{k: v for k, v in kw.items() if k in QKEYS})
+                case = ConvCase("conv2d", seed, params, (x, w, bias), kw, want, form="class", use_out=False)
+                case.origin = "_depthwise_bound_cases()"
+                cases.append(case)
+    return cases
+
+
+DEPTHWISE_BOUND = _depthwise_bound_cases()
+
+
+@pytest.mark.parametrize("case", DEPTHWISE_BOUND, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+def test_conv2d_depthwise_exactness_bound(case, threads, kernel_family):
+    assert_same(run(case), case.expected, case)
+
+
 # ---- prepacked reuse -----------------------------------------------------------------------
 REUSE = {
     "dense3x3-pad1": ((16, 3, 3, 8), 1, dict(padding=1), U8, U8),

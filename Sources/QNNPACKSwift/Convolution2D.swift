@@ -4,7 +4,7 @@ import Synchronization
 
 /// A prepacked 2-D convolution over NHWC (QNNPACK's create → run). Grouped convolutions run
 /// as an indirect GEMM over int16 rows; `group_input_channels == 1` (depthwise, with any
-/// channel multiplier) runs a direct per-pixel kernel. Fully connected layers are 1×1
+/// channel multiplier) runs a direct kernel per output row. Fully connected layers are 1×1
 /// convolutions over a `[batch, 1, 1, K]` input.
 final class Convolution2D: @unchecked Sendable {
   let inputType: DType
@@ -20,11 +20,13 @@ final class Convolution2D: @unchecked Sendable {
   let blocksPerGroup: Int
   /// GEMM: channels of a group in the int16 rows, rounded up to whole pairs.
   let paddedChannels: Int
-  /// Depthwise: the input zero point, `inputChannels + 16` times, read for padding taps.
+  /// Depthwise: the input zero point, `outputChannels` times, read for padding taps.
   let zeroRow: AlignedBuffer?
   /// Fully connected layers: the blocks again with int8 weights (where they fit), streamed at
   /// half the bytes when a run has too few rows to reuse the weights. Set by the GEMM init only.
   private(set) var narrowPacked: PackedGEMM?
+  /// Depthwise: indirection of the last input shape; taken while a run uses it.
+  private let cachedDepthwise = Mutex<DepthwiseWorkspace?>(nil)
   /// Input rows and indirection of the last input shape; taken while a run uses it.
   private let cachedWorkspace = Mutex<Workspace?>(nil)
 
@@ -57,9 +59,19 @@ final class Convolution2D: @unchecked Sendable {
     let allTaps = Array(0..<window.taps)
 
     if depthwise {
-      // One block per 16 output channels over all groups; the reduction is the taps.
+      // One block per 16 output channels over all groups; the reduction is the taps, in the
+      // kernels' column-major order (kx, ky) so neighbouring pixels share indirection entries.
       let outputChannels = gemm.rows
+      let kh = window.kernelHeight, kw = window.kernelWidth
+      let tapOrder = (0..<window.taps).map { t in (t % kh) * kw + t / kh }
+      // AVX2 takes the input zero point folded into the bias (see q8DWConvRowAVX2). Each partial
+      // sum, folded bias included, is the bias plus terms (x − x_zp)·w' or −x_zp·w', all within
+      // 255·|w'|: the GEMM rule keeps every one of them in int32.
       kernelISA = gemm.kernelISA(taps: allTaps)
+      let zp = kernelISA == .portable ? 0 : Int64(arguments.inputZeroPoint)
+      let biases = (0..<outputChannels).map { r in
+        Int32(Int64(gemm.bias(r)) - zp * (0..<window.taps).reduce(0) { $0 + Int64(gemm.weight(r, $1)) })
+      }
       paddedChannels = 1
       blocksPerGroup = (outputChannels + 15) / 16
       blockBytes = PackedWeights.blockBytes(pairs: (window.taps + 1) / 2)
@@ -67,12 +79,12 @@ final class Convolution2D: @unchecked Sendable {
       for b in 0..<blocksPerGroup {
         let base = b * 16
         packWeightBlock(packed.pointer + b * blockBytes, channels: min(16, outputChannels - base),
-                        reduction: window.taps, weight: { c, k in gemm.weight(base + c, k) },
-                        bias: { c in gemm.bias(base + c) }, multiplier: { c in gemm.multiplier(base + c) })
+                        reduction: window.taps, weight: { c, k in gemm.weight(base + c, tapOrder[k]) },
+                        bias: { c in biases[base + c] }, multiplier: { c in gemm.multiplier(base + c) })
       }
-      let zeros = try AlignedBuffer(byteCount: groups + 16)
+      let zeros = try AlignedBuffer(byteCount: outputChannels)
       zeros.pointer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: inputZeroPoint),
-                                     count: groups + 16)
+                                     count: outputChannels)
       zeroRow = zeros
     } else {
       // Per group, blocks of 16 output channels over every tap (or over whole patches).
@@ -100,7 +112,7 @@ final class Convolution2D: @unchecked Sendable {
     _ = try checkedProduct(batch, height, width, inputChannels, 2)
     _ = try checkedProduct(batch, size.height, size.width, outputChannels)
     if depthwise {
-      runDepthwise(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
+      try runDepthwise(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
     } else {
       try runGEMM(batch: batch, height: height, width: width, outputSize: size, input: input,
                   zeroPoint: inputZeroPoint, epilogue: .quantized(inputType, quantization), output: output)
@@ -108,50 +120,113 @@ final class Convolution2D: @unchecked Sendable {
   }
 
   private func runDepthwise(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
-                            input: UnsafeRawPointer, output: UnsafeMutableRawPointer) {
+                            input: UnsafeRawPointer, output: UnsafeMutableRawPointer) throws(Status) {
+    let workspace = try takeDepthwiseWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
+    defer { cachedDepthwise.withLock { if $0 == nil { $0 = workspace } } }
     let (oh, ow) = outputSize
-    let taps = window.taps
-    let zero = UnsafeRawPointer(zeroRow!.pointer)
     let c = outputChannels
-    // Depthwise runs ~5× fewer MACs per µs than the GEMM; weigh its work accordingly.
-    parallelFor(batch * oh, work: 5 * batch * oh * ow * c * taps) { task in
+    // A channel multiplier runs as multiplier 1 over the input with each channel repeated.
+    let source: UnsafeRawPointer
+    if let expanded = workspace.expanded {
+      expandChannels(input, pixels: batch * height * width, into: expanded.pointer)
+      source = UnsafeRawPointer(expanded.pointer)
+    } else {
+      source = input
+    }
+    let imageBytes = height * width * c
+    let rowEntries = workspace.rowEntries, step = workspace.step
+    let offsets = UnsafePointer(workspace.offsets.typed(Int.self))
+    parallelFor(batch * oh, work: batch * oh * ow * c * window.taps) { task in
       let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
-      withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: taps) { rows in
-        for ox in 0..<ow {
-          rows.initialize(repeating: zero)
-          window.forEachValidTap(oy: oy, ox: ox, height: height, width: width) { tap, iy, ix in
-            rows[tap] = input + ((n * height + iy) * width + ix) * groups
-          }
-          let out = output + ((n * oh + oy) * ow + ox) * c
-          depthwisePixel(rows.baseAddress!, out)
+      depthwiseRow(pixels: ow, offsets: offsets + oy * rowEntries, step: step, input: source + n * imageBytes,
+                   output: output + task * ow * c)
+    }
+  }
+
+  /// `pixels` output pixels of one row; `step` indirection entries from one pixel to the next.
+  @inline(__always)
+  private func depthwiseRow(pixels: Int, offsets: UnsafePointer<Int>, step: Int, input: UnsafeRawPointer,
+                            output: UnsafeMutableRawPointer) {
+    let zero = UnsafeRawPointer(zeroRow!.pointer)
+    switch (kernelISA, inputType) {
+    case (.portable, .uint8): portableDepthwiseRow(pixels, offsets, step, input, zero, output, as: UInt8.self)
+    case (.portable, .int8): portableDepthwiseRow(pixels, offsets, step, input, zero, output, as: Int8.self)
+    default:
+      q8DWConvRowAVX2(pixels: pixels, channels: outputChannels, taps: window.taps, offsets: offsets, step: step,
+                      input: input, zero: zero, blocks: packed.pointer, blockBytes: blockBytes, output: output,
+                      quantization: quantization, signedIO: inputType == .int8)
+    }
+  }
+
+  private func portableDepthwiseRow<T: QuantizedElement>(
+    _ pixels: Int, _ offsets: UnsafePointer<Int>, _ step: Int, _ input: UnsafeRawPointer, _ zero: UnsafeRawPointer,
+    _ output: UnsafeMutableRawPointer, as _: T.Type
+  ) {
+    q8DWConvRowPortable(pixels: pixels, channels: outputChannels, taps: window.taps, offsets: offsets, step: step,
+                        input: input.assumingMemoryBound(to: T.self), zero: zero.assumingMemoryBound(to: T.self),
+                        zeroPoint: inputZeroPoint, blocks: packed.pointer, blockBytes: blockBytes,
+                        output: output.assumingMemoryBound(to: T.self), quantization: quantization)
+  }
+
+  /// Each input channel `groupOutputChannels` times in a row, threads splitting the pixels.
+  private func expandChannels(_ input: UnsafeRawPointer, pixels: Int, into expanded: UnsafeMutableRawPointer) {
+    let m = groupOutputChannels, chunk = 256
+    let source = input.assumingMemoryBound(to: UInt8.self)
+    let target = expanded.assumingMemoryBound(to: UInt8.self)
+    parallelFor((pixels + chunk - 1) / chunk, work: pixels * outputChannels) { i in
+      let elements = (i * chunk * groups)..<(min(pixels, (i + 1) * chunk) * groups)
+      if m == 2 {  // the common multiplier, as one vectorizable 16-bit store per element
+        let pairs = expanded.assumingMemoryBound(to: UInt16.self)
+        for e in elements { pairs[e] = UInt16(source[e]) &* 0x0101 }
+      } else {
+        for e in elements {
+          let value = source[e]
+          for j in 0..<m { target[e * m + j] = value }
         }
       }
     }
   }
 
-  @inline(__always)
-  private func depthwisePixel(_ rows: UnsafePointer<UnsafeRawPointer>, _ out: UnsafeMutableRawPointer) {
-    let blocks = UnsafeRawPointer(packed.pointer)
-    switch (kernelISA, inputType) {
-    case (.portable, .uint8): portableDepthwise(rows, out, as: UInt8.self)
-    case (.portable, .int8): portableDepthwise(rows, out, as: Int8.self)
-    default:
-      q8DWConvPixelAVX2(outputChannels: outputChannels, inputChannels: groups, multiplier: groupOutputChannels,
-                        taps: window.taps, input: rows, zeroPoint: inputZeroPoint, blocks: blocks,
-                        blockBytes: blockBytes, output: out, quantization: quantization,
-                        signedIO: inputType == .int8)
+  /// The cached depthwise workspace if it fits this input shape, else a new one. Concurrent
+  /// runs each get their own.
+  private func takeDepthwiseWorkspace(batch: Int, height: Int, width: Int,
+                                      outputSize: (height: Int, width: Int)) throws(Status) -> DepthwiseWorkspace {
+    let cached = cachedDepthwise.withLock { w -> DepthwiseWorkspace? in
+      let taken = w
+      w = nil
+      return taken
     }
-  }
+    // The indirection is per image; only the expanded input depends on the batch.
+    if let cached, cached.height == height, cached.width == width, cached.expanded == nil || cached.batch == batch {
+      return cached
+    }
 
-  private func portableDepthwise<T: QuantizedElement>(
-    _ rows: UnsafePointer<UnsafeRawPointer>, _ out: UnsafeMutableRawPointer, as _: T.Type
-  ) {
-    rows.withMemoryRebound(to: UnsafePointer<T>.self, capacity: window.taps) { typed in
-      q8DWConvPixelPortable(outputChannels: outputChannels, multiplier: groupOutputChannels, taps: window.taps,
-                            input: typed, zeroPoint: inputZeroPoint, blocks: packed.pointer,
-                            blockBytes: blockBytes, output: out.assumingMemoryBound(to: T.self),
-                            quantization: quantization)
+    let (oh, ow) = outputSize
+    let kh = window.kernelHeight, kw = window.kernelWidth
+    // Pixel ox + 1's tap (kx, ky) is pixel ox's (kx + stride, ky) without dilation: entries
+    // are column-major per pixel and shared.
+    let step = (window.dilationWidth == 1 ? min(window.strideWidth, kw) : kw) * kh
+    _ = try checkedProduct(ow, window.taps)  // bounds rowEntries
+    let rowEntries = window.taps + (ow - 1) * step
+    let offsets = try AlignedBuffer(count: checkedProduct(oh, rowEntries), of: Int.self)
+    let table = offsets.typed(Int.self)
+    let pixelBytes = outputChannels
+    for oy in 0..<oh {
+      for ox in 0..<ow {
+        for kx in 0..<kw {
+          let ix = ox * window.strideWidth - window.padLeft + kx * window.dilationWidth
+          for ky in 0..<kh {
+            let iy = oy * window.strideHeight - window.padTop + ky * window.dilationHeight
+            let inside = 0 <= iy && iy < height && 0 <= ix && ix < width
+            table[oy * rowEntries + ox * step + kx * kh + ky] = inside ? (iy * width + ix) * pixelBytes : -1
+          }
+        }
+      }
     }
+    let expanded = groupOutputChannels > 1
+      ? try AlignedBuffer(byteCount: checkedProduct(batch, height, width, outputChannels)) : nil
+    return DepthwiseWorkspace(batch: batch, height: height, width: width, step: step, rowEntries: rowEntries,
+                              offsets: offsets, expanded: expanded)
   }
 
   /// Dynamic linear: `input` holds uint8 activations quantized per call with (`scale`,
@@ -256,6 +331,27 @@ final class Workspace: @unchecked Sendable {
     self.rows = rows
     self.indirection = indirection
     self.patches = patches
+  }
+}
+
+/// Depthwise: the tap offsets of every output row for one input shape (`rowEntries` per row,
+/// pixel after pixel `step` apart, -1 where a tap reads padding) and, with a channel
+/// multiplier, room for the input with repeated channels.
+final class DepthwiseWorkspace: @unchecked Sendable {
+  let batch, height, width: Int
+  let step, rowEntries: Int
+  let offsets: AlignedBuffer
+  let expanded: AlignedBuffer?
+
+  init(batch: Int, height: Int, width: Int, step: Int, rowEntries: Int, offsets: AlignedBuffer,
+       expanded: AlignedBuffer?) {
+    self.batch = batch
+    self.height = height
+    self.width = width
+    self.step = step
+    self.rowEntries = rowEntries
+    self.offsets = offsets
+    self.expanded = expanded
   }
 }
 

@@ -74,46 +74,59 @@ final class KernelTests: XCTestCase {
     }
   }
 
-  /// Both depthwise pixel kernels against a direct sum, with multipliers and channel tails.
+  /// Both depthwise row kernels against a direct sum, over channel tails, padding taps and
+  /// shared indirection entries (`step` < taps).
   func testDepthwiseKernelsMatchReference() {
     var rng = SeededGenerator(seed: 3)
-    for (channels, multiplier, taps) in [(16, 1, 9), (40, 1, 9), (5, 2, 25), (17, 3, 4), (1, 1, 1)] {
-      let outputChannels = channels * multiplier
-      let w = (0..<(outputChannels * taps)).map { _ in Int16.random(in: -255...255, using: &rng) }
-      let mult = (0..<outputChannels).map { _ in Float.random(in: 0.001...0.02, using: &rng) }
-      let blockBytes = PackedWeights.blockBytes(pairs: (taps + 1) / 2)
-      let blocks = (outputChannels + 15) / 16
-      let packed = UnsafeMutableRawPointer.allocate(byteCount: blocks * blockBytes, alignment: 64)
-      defer { packed.deallocate() }
-      for b in 0..<blocks {
-        packWeightBlock(packed + b * blockBytes, channels: min(16, outputChannels - b * 16), reduction: taps,
-                        weight: { c, t in w[(b * 16 + c) * taps + t] }, bias: { _ in 100 }, multiplier: { mult[b * 16 + $0] })
-      }
+    for (channels, taps, step) in [(16, 9, 3), (40, 9, 9), (5, 25, 5), (17, 4, 2), (1, 1, 1), (33, 7, 7)] {
+      let pixels = 3, entries = taps + (pixels - 1) * step, inputPixels = 6
+      let w = (0..<(channels * taps)).map { _ in Int16.random(in: -255...255, using: &rng) }
+      let mult = (0..<channels).map { _ in Float.random(in: 0.001...0.02, using: &rng) }
+      let offsets = (0..<entries).map { _ in Bool.random(using: &rng) ? -1 : Int.random(in: 0..<inputPixels, using: &rng) * channels }
       let zp: Int32 = 120
-      var inputs = (0..<(taps * channels)).map { _ in Int8.random(in: -128...127, using: &rng) }
-      inputs.withUnsafeMutableBufferPointer { x in
-        var rows = (0..<taps).map { UnsafePointer(x.baseAddress! + $0 * channels) }
-        var raw = rows.map { UnsafeRawPointer($0) }
-        let q = OutputQuantization(zeroPoint: -3, lo: -128, hi: 100)
-        var expected = [Int8](repeating: 0, count: outputChannels)
-        for oc in 0..<outputChannels {
+      let blockBytes = PackedWeights.blockBytes(pairs: (taps + 1) / 2)
+      let blocks = (channels + 15) / 16
+      /// Blocks with the bias plain (portable) or with the zero point folded in (AVX2).
+      func pack(folded: Bool) -> UnsafeMutableRawPointer {
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: blocks * blockBytes, alignment: 64)
+        for b in 0..<blocks {
+          packWeightBlock(packed + b * blockBytes, channels: min(16, channels - b * 16), reduction: taps,
+                          weight: { c, t in w[(b * 16 + c) * taps + t] },
+                          bias: { c in folded ? 100 - zp * (0..<taps).reduce(0) { $0 + Int32(w[(b * 16 + c) * taps + $1]) } : 100 },
+                          multiplier: { mult[b * 16 + $0] })
+        }
+        return packed
+      }
+      let plain = pack(folded: false), folded = pack(folded: true)
+      defer { plain.deallocate(); folded.deallocate() }
+      let input = (0..<(inputPixels * channels)).map { _ in Int8.random(in: -128...127, using: &rng) }
+      let zero = [Int8](repeating: Int8(zp), count: channels)
+      let q = OutputQuantization(zeroPoint: -3, lo: -128, hi: 100)
+      var expected = [Int8](repeating: 0, count: pixels * channels)
+      for p in 0..<pixels {
+        for c in 0..<channels {
           var acc: Int64 = 100
-          for t in 0..<taps { acc += Int64(Int32(x[t * channels + oc / multiplier]) - zp) * Int64(w[oc * taps + t]) }
-          expected[oc] = Int8(referenceRequantize(acc, multiplier: mult[oc], zeroPoint: -3, lo: -128, hi: 100))
-        }
-        var portable = [Int8](repeating: 0, count: outputChannels)
-        q8DWConvPixelPortable(outputChannels: outputChannels, multiplier: multiplier, taps: taps, input: &rows,
-                              zeroPoint: zp, blocks: packed, blockBytes: blockBytes, output: &portable, quantization: q)
-        XCTAssertEqual(portable, expected, "portable \(channels)×\(multiplier), \(taps) taps")
-        if avx2Available {
-          var vector = [Int8](repeating: 0, count: outputChannels)
-          vector.withUnsafeMutableBytes { out in
-            q8DWConvPixelAVX2(outputChannels: outputChannels, inputChannels: channels, multiplier: multiplier, taps: taps,
-                              input: &raw, zeroPoint: zp, blocks: packed, blockBytes: blockBytes,
-                              output: out.baseAddress!, quantization: q, signedIO: true)
+          for t in 0..<taps {
+            let offset = offsets[p * step + t]
+            let x = offset < 0 ? zp : Int32(input[offset + c])
+            acc += Int64(x - zp) * Int64(w[c * taps + t])
           }
-          XCTAssertEqual(vector, expected, "avx2 \(channels)×\(multiplier), \(taps) taps")
+          expected[p * channels + c] = Int8(referenceRequantize(acc, multiplier: mult[c], zeroPoint: -3, lo: -128, hi: 100))
         }
+      }
+      var portable = [Int8](repeating: 0, count: pixels * channels)
+      q8DWConvRowPortable(pixels: pixels, channels: channels, taps: taps, offsets: offsets, step: step, input: input,
+                          zero: zero, zeroPoint: zp, blocks: plain, blockBytes: blockBytes, output: &portable,
+                          quantization: q)
+      XCTAssertEqual(portable, expected, "portable \(channels) channels, \(taps) taps")
+      if avx2Available {
+        var vector = [Int8](repeating: 0, count: pixels * channels)
+        vector.withUnsafeMutableBytes { out in
+          q8DWConvRowAVX2(pixels: pixels, channels: channels, taps: taps, offsets: offsets, step: step, input: input,
+                          zero: zero, blocks: folded, blockBytes: blockBytes, output: out.baseAddress!,
+                          quantization: q, signedIO: true)
+        }
+        XCTAssertEqual(vector, expected, "avx2 \(channels) channels, \(taps) taps")
       }
     }
   }
