@@ -1,5 +1,4 @@
 import CQNNPACKCPUInfo
-import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -53,21 +52,19 @@ var currentISA: ISA { ISA(rawValue: isaSetting.load(ordering: .relaxed)) ?? .por
 var threadCount: Int { threadSetting.load(ordering: .relaxed) }
 
 /// Below this many multiply-accumulates (or element operations) a fork/join costs more
-/// than it saves (Dispatch: ~1 µs hot, 10–17 µs cold).
+/// than it saves (see ThreadPool).
 let parallelWorkThreshold = 1 << 20
 
-/// Runs `body(i)` for `i` in `0..<count`, split in contiguous ranges over the kernel threads
-/// when `work` is worth it. Every index is computed the same way whatever the split, so
-/// results never depend on the thread count.
+/// Runs `body(i)` for `i` in `0..<count`, over the kernel threads when `work` is worth it.
+/// Threads take indices in any order, but every index is computed the same way whoever runs
+/// it, so results never depend on the thread count. Concurrent and nested calls run inline.
 func parallelFor(_ count: Int, work: Int, _ body: (Int) -> Void) {
-  let threads = min(threadCount, count)
-  if threads <= 1 || work < parallelWorkThreshold {
-    for i in 0..<count { body(i) }
+  let threads = threadCount
+  if threads > 1, count > 1, work >= parallelWorkThreshold, threadPool.run(count, threads: threads, body) {
     return
   }
-  DispatchQueue.concurrentPerform(iterations: threads) { w in
-    for i in (count * w / threads)..<(count * (w + 1) / threads) { body(i) }
-  }
+  if threadPool.workerCount >= threads { threadPool.shrink(to: threads - 1) }
+  for i in 0..<count { body(i) }
 }
 
 // MARK: - C ABI
@@ -106,6 +103,7 @@ public func qnnps_set_num_threads(_ n: Int) -> Int32 {
   abiCall { () throws(Status) in
     try require(n >= 1)
     threadSetting.store(n, ordering: .relaxed)
+    threadPool.shrink(to: n - 1)
   }
 }
 
