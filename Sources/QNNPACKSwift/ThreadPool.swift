@@ -20,6 +20,7 @@ final class ThreadPool: @unchecked Sendable {
   /// Enough to bridge the gap between consecutive operators of a model run, short enough
   /// that an idle process sleeps.
   static let spinNanoseconds = 50_000
+  private static let pureSpinNanoseconds = 5_000
   /// Workers beyond the cores would spin on the caller's core: they park at once.
   private static let spinningWorkers = max(0, sysconf(Int32(_SC_NPROCESSORS_ONLN)) - 1)
 
@@ -52,19 +53,22 @@ final class ThreadPool: @unchecked Sendable {
   var workerCount: Int { size.load(ordering: .relaxed) }
 
   /// Runs `body(i)` for `i` in `0..<count` on the caller and `threads - 1` workers, or
-  /// returns false at once if another run owns the pool.
-  func run(_ count: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
+  /// returns false at once if another run owns the pool, or if every worker is parked and
+  /// `wake` is false (waking one costs the caller ~5–15 µs).
+  func run(_ count: Int, threads: Int, wake: Bool = true, _ body: (Int) -> Void) -> Bool {
     guard owned.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
       return false
     }
     defer { owned.store(false, ordering: .releasing) }
     resize(threads - 1)
+    if !wake && sleepers.load(ordering: .relaxed) == threads - 1 { return false }
     let participants = min(threads, count)
     withoutActuallyEscaping(body) { body in
       self.body = body
       self.count = count
-      // Guided chunks: large while many tasks remain, single tasks at the end for balance.
-      chunkDivisor = 2 * participants
+      // Guided chunks: large while many tasks remain, single tasks at the end for balance;
+      // none over 1/16 of the work, which a preempted worker could hold up.
+      chunkDivisor = 8 * participants
       next.store(0, ordering: .relaxed)
       epoch += 1
       let word = epoch << Self.epochShift | Self.openBit | UInt64(participants - 1) << Self.capacityShift
@@ -79,7 +83,13 @@ final class ThreadPool: @unchecked Sendable {
       runTasks(body)
       // Close the job, then wait for the workers inside it to finish their last chunk.
       var state = job.bitwiseAnd(~Self.openBit, ordering: .acquiringAndReleasing).newValue
-      while state & Self.activeMask != 0 { state = job.load(ordering: .acquiring) }
+      var waited = 0
+      while state & Self.activeMask != 0 {
+        // A worker preempted inside its chunk may need this core.
+        waited += 1
+        if waited > 1000 { sched_yield() }
+        state = job.load(ordering: .acquiring)
+      }
       self.body = nil
     }
     return true
@@ -172,16 +182,19 @@ final class ThreadPool: @unchecked Sendable {
     (state & Self.openBit != 0 && state >> Self.epochShift != seen) || index >= size
   }
 
-  /// Spins until a job or a resize comes, or the spin time is up (false).
+  /// Spins until a job or a resize comes, or the spin time is up (false). Past the first
+  /// microseconds it yields between checks: a worker woken onto its caller's core must not
+  /// keep the caller off it.
   private func spin(index: Int, seen: UInt64) -> Bool {
     if index >= Self.spinningWorkers { return false }
-    let deadline = monotonicNanoseconds() + Self.spinNanoseconds
+    let start = monotonicNanoseconds()
+    var now = start
     repeat {
-      // Loads of lines no one writes stay in this core's cache. (No `pause`: Swift cannot
-      // emit it and the target has no C helper for it.)
       for _ in 0..<64 where hasNews(index: index, seen: seen, state: job.load(ordering: .relaxed),
                                     size: size.load(ordering: .relaxed)) { return true }
-    } while monotonicNanoseconds() < deadline
+      if now - start > Self.pureSpinNanoseconds { sched_yield() }
+      now = monotonicNanoseconds()
+    } while now - start < Self.spinNanoseconds
     return false
   }
 

@@ -16,7 +16,7 @@ final class ThreadPoolTests: XCTestCase {
   override func tearDown() { _ = qnnps_set_num_threads(savedThreads) }
 
   /// Runs `parallelFor(count)` with work over the threshold and returns how often each index ran.
-  private func hits(_ count: Int, work: Int = parallelWorkThreshold) -> [Int] {
+  private func hits(_ count: Int, work: Int = parallelWakeThreshold) -> [Int] {
     let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
     defer { hits.deallocate() }
     hits.initialize(repeating: 0, count: count)
@@ -37,7 +37,7 @@ final class ThreadPoolTests: XCTestCase {
   func testWorkersTakePart() {
     XCTAssertEqual(qnnps_set_num_threads(2), 0)
     let runners = Mutex<Set<UInt>>([])
-    parallelFor(64, work: parallelWorkThreshold) { _ in
+    parallelFor(64, work: parallelWakeThreshold) { _ in
       usleep(200)
       runners.withLock { _ = $0.insert(UInt(pthread_self())) }
     }
@@ -52,8 +52,8 @@ final class ThreadPoolTests: XCTestCase {
       let hits = UnsafeMutablePointer<Int>.allocate(capacity: outer * inner)
       defer { hits.deallocate() }
       hits.initialize(repeating: 0, count: outer * inner)
-      parallelFor(outer, work: parallelWorkThreshold) { i in
-        parallelFor(inner, work: parallelWorkThreshold) { j in hits[i * inner + j] += 1 }
+      parallelFor(outer, work: parallelWakeThreshold) { i in
+        parallelFor(inner, work: parallelWakeThreshold) { j in hits[i * inner + j] += 1 }
       }
       XCTAssertEqual(Array(UnsafeBufferPointer(start: hits, count: outer * inner)),
                      [Int](repeating: 1, count: outer * inner))
@@ -94,7 +94,7 @@ final class ThreadPoolTests: XCTestCase {
     }
     // Set while a run owns the pool: the next call, even inline, joins the extra workers.
     XCTAssertEqual(qnnps_set_num_threads(3), 0)
-    parallelFor(100, work: parallelWorkThreshold) { i in
+    parallelFor(100, work: parallelWakeThreshold) { i in
       if i == 0 { XCTAssertEqual(qnnps_set_num_threads(1), 0) }
     }
     XCTAssertEqual(threadPool.workerCount, 2)
