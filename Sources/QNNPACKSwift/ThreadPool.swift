@@ -150,13 +150,18 @@ final class ThreadPool: @unchecked Sendable {
     var seen = initial
     while index < size.load(ordering: .relaxed) {
       if join(&seen) {
-        runTasks(body!)
+        runJoinedTasks()
         job.subtract(1, ordering: .releasing)
         continue
       }
       if !spin(index: index, seen: seen) { park(index: index, seen: seen) }
     }
   }
+
+  /// Not inlined so that this worker's references to `body` are all released before it
+  /// leaves the job (the owner then ends `withoutActuallyEscaping`).
+  @inline(never)
+  private func runJoinedTasks() { runTasks(body!) }
 
   /// Enters the job if it is open, new to this worker and has room.
   private func join(_ seen: inout UInt64) -> Bool {
