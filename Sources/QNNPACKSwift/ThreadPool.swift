@@ -20,7 +20,8 @@ final class ThreadPool: @unchecked Sendable {
   /// Enough to bridge the gap between consecutive operators of a model run, short enough
   /// that an idle process sleeps.
   static let spinNanoseconds = 50_000
-  private static let pureSpinNanoseconds = 5_000
+  /// A job open this long after this worker left it has an owner that may lack a core.
+  private static let stalledOwnerNanoseconds = 5_000
   /// Workers beyond the cores would spin on the caller's core: they park at once.
   private static let spinningWorkers = max(0, sysconf(Int32(_SC_NPROCESSORS_ONLN)) - 1)
 
@@ -87,7 +88,7 @@ final class ThreadPool: @unchecked Sendable {
       while state & Self.activeMask != 0 {
         // A worker preempted inside its chunk may need this core.
         waited += 1
-        if waited > 1000 { sched_yield() }
+        if waited > 10_000 { sched_yield() }
         state = job.load(ordering: .acquiring)
       }
       self.body = nil
@@ -187,18 +188,24 @@ final class ThreadPool: @unchecked Sendable {
     (state & Self.openBit != 0 && state >> Self.epochShift != seen) || index >= size
   }
 
-  /// Spins until a job or a resize comes, or the spin time is up (false). Past the first
-  /// microseconds it yields between checks: a worker woken onto its caller's core must not
-  /// keep the caller off it.
+  /// Spins until a job or a resize comes, or the spin time is up (false). Yielding would
+  /// hand the core to other processes for milliseconds, except when the job this worker
+  /// left stays open: its owner may be waiting for this core (a parked worker is often
+  /// woken onto its waker's core when the others are busy).
   private func spin(index: Int, seen: UInt64) -> Bool {
     if index >= Self.spinningWorkers { return false }
     let start = monotonicNanoseconds()
     var now = start
     repeat {
+      // The loads hit this core's cache until the owner writes. (No `pause`: Swift cannot
+      // emit it and the target has no C helper for it.)
       for _ in 0..<64 where hasNews(index: index, seen: seen, state: job.load(ordering: .relaxed),
                                     size: size.load(ordering: .relaxed)) { return true }
-      if now - start > Self.pureSpinNanoseconds { sched_yield() }
       now = monotonicNanoseconds()
+      let state = job.load(ordering: .relaxed)
+      if state & Self.openBit != 0, state >> Self.epochShift == seen, now - start > Self.stalledOwnerNanoseconds {
+        sched_yield()
+      }
     } while now - start < Self.spinNanoseconds
     return false
   }
