@@ -22,6 +22,8 @@ final class ThreadPool: @unchecked Sendable {
   static let spinNanoseconds = 50_000
   /// A job open this long after this worker left it has an owner that may lack a core.
   private static let stalledOwnerNanoseconds = 5_000
+  /// Threads per run at most (the job word counts them in 16 bits).
+  static let maxThreads = 256
   /// Workers beyond the cores would spin on the caller's core: they park at once.
   private static let spinningWorkers = max(0, sysconf(Int32(_SC_NPROCESSORS_ONLN)) - 1)
 
@@ -53,14 +55,15 @@ final class ThreadPool: @unchecked Sendable {
   /// Workers currently running (excluding callers).
   var workerCount: Int { size.load(ordering: .relaxed) }
 
-  /// Runs `body(i)` for `i` in `0..<count` on the caller and `threads - 1` workers, or
-  /// returns false at once if another run owns the pool, or if every worker is parked and
-  /// `wake` is false (waking one costs the caller ~5–15 µs).
+  /// Runs `body(i)` for `i` in `0..<count` on the caller and `threads - 1` workers (at most
+  /// `maxThreads` in all), or returns false at once if another run owns the pool, or if
+  /// every worker is parked and `wake` is false (waking one costs the caller ~5–15 µs).
   func run(_ count: Int, threads: Int, wake: Bool = true, _ body: (Int) -> Void) -> Bool {
     guard owned.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
       return false
     }
     defer { owned.store(false, ordering: .releasing) }
+    let threads = min(threads, Self.maxThreads)
     resize(threads - 1)
     if !wake && sleepers.load(ordering: .relaxed) == threads - 1 { return false }
     let participants = min(threads, count)
@@ -128,7 +131,8 @@ final class ThreadPool: @unchecked Sendable {
     if workers > current {
       size.store(workers, ordering: .relaxed)
       for index in current..<workers {
-        let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index, epoch: epoch))
+        let seen = (epoch << Self.epochShift) >> Self.epochShift  // as the job word holds it
+        let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index, epoch: seen))
         var thread = pthread_t()
         guard pthread_create(&thread, nil, workerMain, context.toOpaque()) == 0 else {
           context.release()

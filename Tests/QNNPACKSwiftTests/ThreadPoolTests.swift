@@ -36,12 +36,13 @@ final class ThreadPoolTests: XCTestCase {
 
   func testWorkersTakePart() {
     XCTAssertEqual(qnnps_set_num_threads(2), 0)
-    let runners = Mutex<Set<UInt>>([])
-    parallelFor(64, work: parallelWakeThreshold) { _ in
+    let runners = UnsafeMutablePointer<pthread_t>.allocate(capacity: 64)
+    defer { runners.deallocate() }
+    parallelFor(64, work: parallelWakeThreshold) { i in
       usleep(200)
-      runners.withLock { _ = $0.insert(UInt(pthread_self())) }
+      runners[i] = pthread_self()
     }
-    XCTAssertEqual(runners.withLock { $0.count }, 2)
+    XCTAssertEqual(Set(UnsafeBufferPointer(start: runners, count: 64)).count, 2)
     XCTAssertEqual(threadPool.workerCount, 1)
   }
 
