@@ -1,0 +1,268 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Persistent kernel threads for `parallelFor`. The caller runs tasks too; workers take
+/// chunks of task indices from a shared counter, so a worker that wakes late costs nothing
+/// but its share. Idle workers spin `spinNanoseconds`, then park on a condition variable.
+///
+/// One `run` owns the pool at a time; a concurrent or nested `run` returns false and the
+/// caller runs its tasks inline. The job word packs epoch | open | capacity | active so a
+/// worker joins a job only while it is open, and the owner, having closed it, waits just
+/// for the workers that joined (which are running, never parked).
+final class ThreadPool: @unchecked Sendable {
+  private static let activeMask: UInt64 = 0xFFFF
+  private static let capacityShift: UInt64 = 16
+  private static let openBit: UInt64 = 1 << 32
+  private static let epochShift: UInt64 = 33
+
+  /// Enough to bridge the gap between consecutive operators of a model run, short enough
+  /// that an idle process sleeps.
+  static let spinNanoseconds = 50_000
+  /// A job open this long after this worker left it has an owner that may lack a core.
+  private static let stalledOwnerNanoseconds = 5_000
+  /// Threads per run at most (the job word counts them in 16 bits).
+  static let maxThreads = 256
+  /// Workers beyond the cores would spin on the caller's core: they park at once.
+  private static let spinningWorkers = max(0, sysconf(Int32(_SC_NPROCESSORS_ONLN)) - 1)
+
+  private let owned = Atomic<Bool>(false)
+  private let job = Atomic<UInt64>(0)
+  private let next = Atomic<Int>(0)
+  /// Workers wanted; worker `i` exits once `i >= size`.
+  private let size = Atomic<Int>(0)
+  private let sleepers = Atomic<Int>(0)
+  private let parkMutex: UnsafeMutablePointer<pthread_mutex_t>
+  private let parkCondition: UnsafeMutablePointer<pthread_cond_t>
+
+  // Written by the owner before it opens a job, read by the workers that join it.
+  private var count = 0
+  private var chunkDivisor = 1
+  private var body: ((Int) -> Void)?
+
+  // Owner only.
+  private var epoch: UInt64 = 0
+  private var threads: [pthread_t] = []
+
+  init() {
+    parkMutex = .allocate(capacity: 1)
+    parkCondition = .allocate(capacity: 1)
+    pthread_mutex_init(parkMutex, nil)
+    pthread_cond_init(parkCondition, nil)
+  }
+
+  /// Workers currently running (excluding callers).
+  var workerCount: Int { size.load(ordering: .relaxed) }
+
+  /// Runs `body(i)` for `i` in `0..<count` on the caller and `threads - 1` workers (at most
+  /// `maxThreads` in all), or returns false at once if another run owns the pool, or if
+  /// every worker is parked and `wake` is false (waking one costs the caller ~5–15 µs).
+  func run(_ count: Int, threads: Int, wake: Bool = true, _ body: (Int) -> Void) -> Bool {
+    guard owned.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+      return false
+    }
+    defer { owned.store(false, ordering: .releasing) }
+    let threads = min(threads, Self.maxThreads)
+    resize(threads - 1)
+    if !wake && sleepers.load(ordering: .relaxed) == threads - 1 { return false }
+    let participants = min(threads, count)
+    withoutActuallyEscaping(body) { body in
+      self.body = body
+      self.count = count
+      // Guided chunks: large while many tasks remain, single tasks at the end for balance;
+      // none over 1/16 of the work, which a preempted worker could hold up.
+      chunkDivisor = 8 * participants
+      next.store(0, ordering: .relaxed)
+      epoch += 1
+      let word = epoch << Self.epochShift | Self.openBit | UInt64(participants - 1) << Self.capacityShift
+      // Sequentially consistent with `sleepers` (see `park`): either a parking worker sees
+      // the job or this sees the sleeper and wakes it.
+      job.store(word, ordering: .sequentiallyConsistent)
+      if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+        pthread_mutex_lock(parkMutex)
+        pthread_cond_broadcast(parkCondition)
+        pthread_mutex_unlock(parkMutex)
+      }
+      runTasks(body)
+      // Close the job, then wait for the workers inside it to finish their last chunk.
+      var state = job.bitwiseAnd(~Self.openBit, ordering: .acquiringAndReleasing).newValue
+      var waited = 0
+      while state & Self.activeMask != 0 {
+        // A worker preempted inside its chunk may need this core.
+        waited += 1
+        if waited > 10_000 { sched_yield() }
+        state = job.load(ordering: .acquiring)
+      }
+      self.body = nil
+    }
+    return true
+  }
+
+  /// Joins the workers beyond `workers` if the pool is free (else its next run does).
+  func shrink(to workers: Int) {
+    guard size.load(ordering: .relaxed) > workers,
+          owned.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+    resize(workers)
+    owned.store(false, ordering: .releasing)
+  }
+
+  private func runTasks(_ body: (Int) -> Void) {
+    let count = self.count, divisor = chunkDivisor
+    var start = next.load(ordering: .relaxed)
+    while start < count {
+      let end = start + max(1, (count - start) / divisor)
+      let (exchanged, current) = next.compareExchange(expected: start, desired: end, ordering: .relaxed)
+      if exchanged {
+        for i in start..<end { body(i) }
+        start = end
+      } else {
+        start = current
+      }
+    }
+  }
+
+  // MARK: Workers
+
+  /// Owner only: starts or joins workers so that `workers` run.
+  private func resize(_ workers: Int) {
+    let current = threads.count
+    if workers == current { return }
+    if workers > current {
+      size.store(workers, ordering: .relaxed)
+      for index in current..<workers {
+        let seen = (epoch << Self.epochShift) >> Self.epochShift  // as the job word holds it
+        let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index, epoch: seen))
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, workerMain, context.toOpaque()) == 0 else {
+          context.release()
+          size.store(threads.count, ordering: .relaxed)
+          return
+        }
+        threads.append(thread)
+      }
+    } else {
+      size.store(workers, ordering: .sequentiallyConsistent)
+      pthread_mutex_lock(parkMutex)
+      pthread_cond_broadcast(parkCondition)
+      pthread_mutex_unlock(parkMutex)
+      for thread in threads[workers...] { pthread_join(thread, nil) }
+      threads.removeLast(current - workers)
+    }
+  }
+
+  fileprivate func work(index: Int, epoch initial: UInt64) {
+    var seen = initial
+    while index < size.load(ordering: .relaxed) {
+      if join(&seen) {
+        runJoinedTasks()
+        job.subtract(1, ordering: .releasing)
+        continue
+      }
+      if !spin(index: index, seen: seen) { park(index: index, seen: seen) }
+    }
+  }
+
+  /// Not inlined so that this worker's references to `body` are all released before it
+  /// leaves the job (the owner then ends `withoutActuallyEscaping`).
+  @inline(never)
+  private func runJoinedTasks() { runTasks(body!) }
+
+  /// Enters the job if it is open, new to this worker and has room.
+  private func join(_ seen: inout UInt64) -> Bool {
+    var state = job.load(ordering: .acquiring)
+    while true {
+      let epoch = state >> Self.epochShift
+      guard state & Self.openBit != 0, epoch != seen else { return false }
+      guard state & Self.activeMask < (state >> Self.capacityShift) & Self.activeMask else {
+        seen = epoch
+        return false
+      }
+      let (exchanged, current) = job.compareExchange(expected: state, desired: state + 1, ordering: .acquiring)
+      if exchanged {
+        seen = epoch
+        return true
+      }
+      state = current
+    }
+  }
+
+  /// A job this worker has not seen, or a resize that ends it.
+  private func hasNews(index: Int, seen: UInt64, state: UInt64, size: Int) -> Bool {
+    (state & Self.openBit != 0 && state >> Self.epochShift != seen) || index >= size
+  }
+
+  /// Spins until a job or a resize comes, or the spin time is up (false). Yielding would
+  /// hand the core to other processes for milliseconds, except when the job this worker
+  /// left stays open: its owner may be waiting for this core (a parked worker is often
+  /// woken onto its waker's core when the others are busy).
+  private func spin(index: Int, seen: UInt64) -> Bool {
+    if index >= Self.spinningWorkers { return false }
+    let start = monotonicNanoseconds()
+    var now = start
+    repeat {
+      // The loads hit this core's cache until the owner writes. (No `pause`: Swift cannot
+      // emit it and the target has no C helper for it.)
+      for _ in 0..<64 where hasNews(index: index, seen: seen, state: job.load(ordering: .relaxed),
+                                    size: size.load(ordering: .relaxed)) { return true }
+      now = monotonicNanoseconds()
+      let state = job.load(ordering: .relaxed)
+      if state & Self.openBit != 0, state >> Self.epochShift == seen, now - start > Self.stalledOwnerNanoseconds {
+        sched_yield()
+      }
+    } while now - start < Self.spinNanoseconds
+    return false
+  }
+
+  private func park(index: Int, seen: UInt64) {
+    pthread_mutex_lock(parkMutex)
+    sleepers.add(1, ordering: .sequentiallyConsistent)
+    while !hasNews(index: index, seen: seen, state: job.load(ordering: .sequentiallyConsistent),
+                   size: size.load(ordering: .sequentiallyConsistent)) {
+      pthread_cond_wait(parkCondition, parkMutex)
+    }
+    sleepers.subtract(1, ordering: .relaxed)
+    pthread_mutex_unlock(parkMutex)
+  }
+
+  /// In a forked child only the forking thread exists: forget the parent's workers.
+  fileprivate func resetAfterFork() {
+    pthread_mutex_init(parkMutex, nil)
+    pthread_cond_init(parkCondition, nil)
+    threads = []
+    size.store(0, ordering: .relaxed)
+    sleepers.store(0, ordering: .relaxed)
+    job.store(0, ordering: .relaxed)
+    epoch = 0
+    body = nil
+    owned.store(false, ordering: .relaxed)
+  }
+}
+
+private final class WorkerContext {
+  let pool: ThreadPool
+  let index: Int
+  let epoch: UInt64
+  init(pool: ThreadPool, index: Int, epoch: UInt64) {
+    (self.pool, self.index, self.epoch) = (pool, index, epoch)
+  }
+}
+
+private func workerMain(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+  let context = Unmanaged<WorkerContext>.fromOpaque(argument!).takeRetainedValue()
+  context.pool.work(index: context.index, epoch: context.epoch)
+  return nil
+}
+
+private func monotonicNanoseconds() -> Int {
+  var t = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &t)
+  return t.tv_sec * 1_000_000_000 + t.tv_nsec
+}
+
+/// The process's pool, reset in forked children.
+let threadPool: ThreadPool = {
+  let pool = ThreadPool()
+  pthread_atfork(nil, nil) { threadPool.resetAfterFork() }
+  return pool
+}()
