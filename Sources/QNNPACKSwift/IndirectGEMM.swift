@@ -191,7 +191,8 @@ func convertToS16Rows(
 ) {
   let chunk = 256
   let inputLength = groups * channels, rowLength = groups * paddedChannels
-  parallelFor((pixels + chunk - 1) / chunk, work: pixels * rowLength) { i in
+  // Weighed as element operations, like `parallelRows`: 8 multiply-accumulates each.
+  parallelFor((pixels + chunk - 1) / chunk, work: 8 * pixels * rowLength) { i in
     let first = i * chunk, count = min(chunk, pixels - first)
     if currentISA >= .avx2 {
       q8ToS16RowsAVX2(input + first * inputLength, signed: type == .int8, segments: count * groups,
@@ -305,7 +306,7 @@ struct PatchRows {
   func fill(from indirection: UnsafePointer<UnsafePointer<Int16>>, rows count: Int, taps: Int, channels: Int,
             paddedChannels: Int) {
     let chunk = 256
-    parallelFor((count + chunk - 1) / chunk, work: count * taps * paddedChannels) { i in
+    parallelFor((count + chunk - 1) / chunk, work: 8 * count * taps * paddedChannels) { i in
       let rows = (i * chunk)..<min(count, (i + 1) * chunk)
       // One loop per copy size (a variable-length copy would become memcpy calls).
       switch paddedChannels {
