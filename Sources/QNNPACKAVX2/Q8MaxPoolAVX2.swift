@@ -17,6 +17,30 @@ public func q8MaxPixelAVX2(
   }
 }
 
+/// One output row of max pooling without width dilation: output pixel `ox` takes the window
+/// columns `ox·strideWidth − padLeft + 0..<kernelWidth` inside `0..<inputWidth` of the
+/// `windowRows` tap rows from `rowInput` (column 0 of the first valid row). One call per row
+/// keeps the per-pixel work in this loop. `signed`: int8 data, else uint8.
+public func q8MaxPoolRowAVX2(
+  signed: Bool, channels: Int, outputWidth: Int, rowInput: UnsafeRawPointer, windowRows: Int, rowStep: Int,
+  inputWidth: Int, kernelWidth: Int, strideWidth: Int, padLeft: Int, lo: Int32, hi: Int32,
+  output: UnsafeMutableRawPointer
+) {
+  @inline(__always) func row<S: ByteSignedness>(_: S.Type) {
+    var out = output
+    for ox in 0..<outputWidth {
+      let ix = ox &* strideWidth &- padLeft
+      let skipped = Swift.max(0, -ix)
+      let columns = Swift.max(0, Swift.min(kernelWidth, inputWidth &- ix) &- skipped)
+      let taps = PoolTaps(first: rowInput + (ix &+ skipped) &* channels, rows: columns == 0 ? 0 : windowRows,
+                          rowStep: rowStep, columns: columns, columnStep: channels)
+      maxPixel(S.self, channels, taps, lo, hi, out)
+      out += channels
+    }
+  }
+  if signed { row(Int8Bytes.self) } else { row(UInt8Bytes.self) }
+}
+
 @inline(__always)
 private func maxPixel<S: ByteSignedness>(
   _: S.Type, _ channels: Int, _ taps: PoolTaps, _ lo: Int32, _ hi: Int32, _ output: UnsafeMutableRawPointer

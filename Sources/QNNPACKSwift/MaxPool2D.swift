@@ -50,6 +50,21 @@ private func maxPoolAVX2(
   signed: Bool
 ) {
   let (rowStep, columnStep) = g.tapSteps
+  let w = g.window
+  if w.dilationWidth == 1 {
+    let (oh, ow) = g.outputSize
+    parallelFor(g.batch * oh, work: g.batch * oh * ow * g.channels * w.taps) { task in
+      let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
+      let (ky, rows) = g.validRows(oy)
+      let iy = oy * w.strideHeight - w.padTop + ky * w.dilationHeight
+      q8MaxPoolRowAVX2(signed: signed, channels: g.channels, outputWidth: ow,
+                       rowInput: rows == 0 ? input : input + (n * g.height + iy) * g.width * g.channels,
+                       windowRows: rows, rowStep: rowStep, inputWidth: g.width, kernelWidth: w.kernelWidth,
+                       strideWidth: w.strideWidth, padLeft: w.padLeft, lo: lo, hi: hi,
+                       output: output + task * ow * g.channels)
+    }
+    return
+  }
   g.forEachOutputWindow(input) { pixel, first, rows, columns in
     q8MaxPixelAVX2(signed: signed, channels: g.channels, first: first, windowRows: rows, rowStep: rowStep,
                    windowColumns: columns, columnStep: columnStep, lo: lo, hi: hi,
@@ -102,13 +117,19 @@ extension PoolGeometry {
   /// Calls `body(outputPixel, first, rows, columns)` where the window's taps inside the input
   /// are `rows × columns` pixels from `first` (steps `tapSteps`), threads splitting the output
   /// rows. Validity is separable, so the taps inside form that rectangle.
+  /// The first window row `ky` inside the input for output row `oy`, and how many there are.
+  func validRows(_ oy: Int) -> (first: Int, count: Int) {
+    validTaps(start: oy * window.strideHeight - window.padTop, kernel: window.kernelHeight,
+              dilation: window.dilationHeight, size: height)
+  }
+
   func forEachOutputWindow(_ input: UnsafeRawPointer, _ body: (Int, UnsafeRawPointer, Int, Int) -> Void) {
     let (oh, ow) = outputSize
     let w = window
     parallelFor(batch * oh, work: batch * oh * ow * channels * w.taps) { task in
       let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
       let iy = oy * w.strideHeight - w.padTop
-      let (ky, rows) = validTaps(start: iy, kernel: w.kernelHeight, dilation: w.dilationHeight, size: height)
+      let (ky, rows) = validRows(oy)
       for ox in 0..<ow {
         let ix = ox * w.strideWidth - w.padLeft
         let (kx, columns) = validTaps(start: ix, kernel: w.kernelWidth, dilation: w.dilationWidth, size: width)
