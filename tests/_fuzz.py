@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from _op_table import Draw, execute, fuzz_call
+from _op_table import Draw, exception_names, execute, fuzz_call
 from _support import assert_same
 
 
@@ -81,7 +81,7 @@ def check(call, expected, outcome, compare=None):
     result, error, returned_out, modified = outcome
     assert not modified, f"inputs modified: {modified}"
     if call.expect is not None:
-        assert isinstance(error, call.expect), f"expected {call.expect.__name__}, got {error!r} / {result!r}"
+        assert isinstance(error, call.expect), f"expected {exception_names(call.expect)}, got {error!r} / {result!r}"
         return
     assert error is None, f"raised {error!r}"
     if isinstance(expected, tuple):

@@ -123,8 +123,13 @@ class Call:
         text = f"qs.{self.target}({show(self.kwargs)})"
         if self.run is not None:
             text += f"({show(self.run)})"
-        expect = "reference result" if self.expect is None else self.expect.__name__
+        expect = "reference result" if self.expect is None else exception_names(self.expect)
         return f"{text}  [threads={self.threads}, family={self.family}; expect {expect}]"
+
+
+def exception_names(expect):
+    """The name of an expected exception class, or of each in a tuple of them."""
+    return " or ".join(e.__name__ for e in expect) if isinstance(expect, tuple) else expect.__name__
 
 
 def invoke(target, kwargs, run):
