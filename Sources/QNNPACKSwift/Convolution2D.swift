@@ -191,11 +191,7 @@ final class Convolution2D: @unchecked Sendable {
   /// runs each get their own.
   private func takeDepthwiseWorkspace(batch: Int, height: Int, width: Int,
                                       outputSize: (height: Int, width: Int)) throws(Status) -> DepthwiseWorkspace {
-    let cached = cachedDepthwise.withLock { w -> DepthwiseWorkspace? in
-      let taken = w
-      w = nil
-      return taken
-    }
+    let cached = cachedDepthwise.withLock { $0.take() }
     // The indirection is per image; only the expanded input depends on the batch.
     if let cached, cached.height == height, cached.width == width, cached.expanded == nil || cached.batch == batch {
       return cached
@@ -289,11 +285,7 @@ final class Convolution2D: @unchecked Sendable {
   /// buffer built for it). Concurrent runs each get their own.
   private func takeWorkspace(batch: Int, height: Int, width: Int,
                              outputSize: (height: Int, width: Int)) throws(Status) -> Workspace {
-    let cached = cachedWorkspace.withLock { w -> Workspace? in
-      let taken = w
-      w = nil
-      return taken
-    }
+    let cached = cachedWorkspace.withLock { $0.take() }
     if let cached, cached.batch == batch, cached.height == height, cached.width == width { return cached }
 
     let pixels = try checkedProduct(batch, height, width)
