@@ -288,6 +288,54 @@ def test_conv2d_patch_rows_near_the_int32_bound(threads, kernel_family):
         assert_same(run(case, form="class", use_out=False), want, case)
 
 
+# ---- column tails: a group's last 1-8 output channels are an AVX2 half block ----------------
+TAIL_SPECS = [  # C_in per group, C_out per group, kernel, groups, stride
+    (144, 24, (1, 1), 1, 1), (96, 24, (1, 1), 1, 1), (16, 8, (1, 1), 1, 1), (17, 1, (1, 1), 1, 2),
+    (9, 7, (3, 3), 1, 1), (3, 24, (3, 3), 1, 2), (5, 40, (3, 3), 1, 1), (4, 5, (3, 3), 2, 1),
+    (6, 9, (1, 1), 3, 1), (8, 23, (3, 3), 1, 1), (2, 33, (5, 5), 1, 1), (32, 25, (1, 1), 1, 2),
+    (7, 16, (1, 1), 1, 1), (13, 31, (1, 3), 1, 1), (10, 2, (3, 3), 4, 1), (24, 39, (1, 1), 1, 1),
+]
+
+
+def _column_tail_cases():
+    """C_out per group around the 8/16/24/32/40 boundaries (1-8 left over: the 8-column AVX2
+    tile) on 1x1, 3x3 and whole-patch GEMMs, grouped and not, output sizes leaving every
+    remainder of the 8-row tiles (and more than one 32-row task); per-channel qparams, clamps."""
+    cases = []
+    for i, (C, cog, (KH, KW), G, stride) in enumerate(TAIL_SPECS):
+        seed = 6500 + i
+        rng = np.random.default_rng([TAG, seed])
+        xd, wd = DTYPES[i % 3]
+        Co = G * cog
+        N, H, W = 1 + i % 2, int(rng.integers(KH, KH + 9)), int(rng.integers(KW, KW + 9))
+        x, w = rand_q(rng, (N, H, W, G * C), xd), rand_q(rng, (Co, KH, KW, C), wd)
+        w_s = log_uniform(rng, 0.005, 0.05, Co)
+        kw = dict(stride=stride, padding=pick(rng, [0, 1, "same"]), groups=G, input_scale=0.05,
+                  input_zero_point=rand_zero_point(rng, xd), weight_scale=w_s,
+                  weight_zero_point=np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32))
+        acc = ref.conv2d_accumulators(x, w, None, **kw)
+        bias = (-acc.reshape(-1, Co).mean(axis=0) + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
+        out_zp = 128 if xd == U8 else 0
+        kw.update(output_scale=float((acc.std() + 1) * 0.05 * w_s.mean() / 40), output_zero_point=out_zp)
+        if i % 2:
+            kw.update(output_min=out_zp - 50, output_max=out_zp + 60)
+        want = ref.conv2d(x, w, bias, **kw)
+        params = dict(kind=f"C{C}-Co{cog}-k{KH}x{KW}-g{G}-s{stride}-M{want.size // Co}", dt=(xd, wd), **kw)
+        cases.append(ConvCase("conv2d", seed, params, (x, w, bias), kw, want))
+    for c in cases:
+        c.origin = "_column_tail_cases()"
+        assert informative(c.expected, *ref.qrange(c.expected.dtype), min_fraction=0.3), c.describe()
+    return cases
+
+
+TAILS = _column_tail_cases()
+
+
+@pytest.mark.parametrize("case", TAILS, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+def test_conv2d_column_tails(case, threads, kernel_family):
+    assert_same(run(case, form="class", use_out=False), case.expected, case)
+
+
 # ---- near ties: float32 requantization and float-bias quantization, exactly ------------------
 NEAR_SPECS = [  # name, x shape, weight shape, groups
     ("dense3x3", (1, 3, 3, 8), (48, 3, 3, 8), 1),

@@ -68,6 +68,19 @@ def test_dynamic_linear_parity(case, threads, kernel_family):
     assert_same(got, case.expected, case)
 
 
+@pytest.mark.parametrize("Co", [5, 8, 24, 40])
+@pytest.mark.parametrize("rows", [1, 3, 9, 15])
+def test_dynamic_linear_column_tails(Co, rows, threads, kernel_family):
+    """A last block of 1-8 columns (the AVX2 8-column tile's float32 epilogue) under every
+    row remainder of its 8-row tiles; int8 weights with w_zp 0 stream int8 blocks up to 4 rows."""
+    rng = np.random.default_rng([TAG, 5, Co, rows])
+    x = rng.normal(0, 1, (rows, 33)).astype(np.float32)
+    w = rand_q(rng, (Co, 33), I8)
+    bias = rng.normal(0, 1, Co)
+    kw = dict(weight_scale=log_uniform(rng, 1e-3, 0.1, Co).astype(np.float32), weight_zero_point=0)
+    assert_same(qs.DynamicLinear(w, bias, **kw)(x), ref.dynamic_linear(x, w, bias, **kw))
+
+
 def test_dynamic_linear_accumulators_never_wrap(threads, kernel_family):
     """K = 70000 with x at one end of its range and weights at -128: |acc| ~ 2.3e9."""
     x = np.full((2, 70000), 5.0, np.float32)

@@ -201,6 +201,54 @@ def test_linear_few_rows(case, threads, kernel_family):
     assert_same(run(case, form="class", use_out=False), case.expected, case)
 
 
+# ---- column tails: a last block of 1-8 columns is an AVX2 half block (8-column tile) ---------
+TAIL_COUTS = [1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 39, 40]
+TAIL_ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 40]
+
+
+def _column_tail_cases():
+    """C_out around the 8/16/24/32/40 boundaries (a group's last 1-8 columns run the 8-column
+    AVX2 tile, 9-16 the 16-column one) times batches of 1-9 rows (up to 4 stream int8 blocks;
+    8-row tiles and their 4/2/1 remainders), 15 and 40 (two row tasks); K odd and even,
+    per-channel qparams, every dtype pair, clamps that cut both tails."""
+    cases = []
+    for i, Co in enumerate(TAIL_COUTS):
+        for j in range(2):
+            seed = 6000 + 10 * i + j
+            rng = np.random.default_rng([TAG, seed])
+            N = TAIL_ROWS[(2 * i + j) % len(TAIL_ROWS)]
+            K = [1, 2, 7, 24, 33, 144][(i + 2 * j) % 6]
+            xd, wd = DTYPES[(i + j) % 3]
+            x, w = rand_q(rng, (N, K), xd), rand_q(rng, (Co, K), wd)
+            # j = 0: every w - w_zp fits int8 (few rows stream int8 blocks); j = 1: any zero point.
+            w_zp = (np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32) if j
+                    else np.full(Co, 128 if wd == U8 else 0, np.int32))
+            w_s = log_uniform(rng, 0.002, 0.02, Co)
+            kw = dict(input_scale=0.03, input_zero_point=rand_zero_point(rng, xd), weight_scale=w_s,
+                      weight_zero_point=w_zp)
+            acc = ref.linear_accumulators(x, w, None, **kw)
+            bias = (-acc.mean(axis=0) + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
+            out_s = float((acc.std() + 1) * 0.03 * w_s.mean() / 40)
+            out_zp = 128 if xd == U8 else 0
+            kw.update(output_scale=out_s, output_zero_point=out_zp,
+                      output_min=out_zp - 50 if j else None, output_max=out_zp + 60 if j else None)
+            kw = {k: v for k, v in kw.items() if v is not None}
+            params = dict(kind=f"Co{Co}-N{N}-K{K}" + ("-clamp" if j else ""), dt=(xd, wd), **kw)
+            cases.append(LinearCase("linear", seed, params, (x, w, bias), kw, ref.linear(x, w, bias, **kw)))
+    for c in cases:
+        c.origin = "_column_tail_cases()"
+    return cases
+
+
+TAILS = _column_tail_cases()
+
+
+@pytest.mark.parametrize("case", TAILS, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+def test_linear_column_tails(case, threads, kernel_family):
+    assert informative(case.expected, *ref.qrange(case.expected.dtype), min_fraction=0.3)
+    assert_same(run(case, form="class", use_out=False), case.expected, case)
+
+
 def _near_tie_cases():
     """int32 biases that put every channel's accumulator on a near tie of its requantization
     multiplier, and float biases on a near tie of their quantization (see _near_ties.py)."""

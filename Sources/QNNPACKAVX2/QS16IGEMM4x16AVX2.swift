@@ -90,8 +90,9 @@ private func tiles(
   }
 }
 
+/// Pair `p` of `row`, broadcast to every 32-bit lane (shared with `qs16IGEMM8x8AVX2`).
 @inline(__always)
-private func broadcastPair(_ row: UnsafePointer<Int16>, _ p: Int) -> __m256i {
+func broadcastPair(_ row: UnsafePointer<Int16>, _ p: Int) -> __m256i {
   _mm256_set1_epi32(UnsafeRawPointer(row + 2 &* p).loadUnaligned(as: Int32.self))
 }
 

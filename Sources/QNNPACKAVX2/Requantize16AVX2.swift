@@ -16,18 +16,23 @@ struct QuantizationVectors {
   }
 }
 
+/// Requantizes 8 channels to int32, already in the output range with the zero point added.
+/// Bit-exact with `OutputQuantization.quantize`: `vcvtps2dq` rounds half to even under the
+/// default MXCSR, and clamping before rounding is exact because the bounds are integers.
+@inline(__always)
+func requantize8(_ acc: __m256i, _ multiplier: __m256, _ q: QuantizationVectors) -> __m256i {
+  let f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier)
+  return _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, q.lo), q.hi)), q.zeroPoint)
+}
+
 /// Requantizes 16 channels held in lane order (`PackedWeights.laneChannel`) to int16 in
-/// channel order. Bit-exact with `OutputQuantization.quantize`: `vcvtps2dq` rounds half to
-/// even under the default MXCSR, and clamping before rounding is exact because the bounds are
-/// integers.
+/// channel order.
 @inline(__always)
 func requantize16(
   _ acc0: __m256i, _ acc1: __m256i, multiplier: UnsafeRawPointer, _ q: QuantizationVectors
 ) -> __m256i {
-  let f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc0), multiplier.loadUnaligned(as: __m256.self))
-  let f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc1), (multiplier + 32).loadUnaligned(as: __m256.self))
-  let i0 = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f0, q.lo), q.hi)), q.zeroPoint)
-  let i1 = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f1, q.lo), q.hi)), q.zeroPoint)
+  let i0 = requantize8(acc0, multiplier.loadUnaligned(as: __m256.self), q)
+  let i1 = requantize8(acc1, (multiplier + 32).loadUnaligned(as: __m256.self), q)
   // Lane order makes this pack yield channels 0…15 in order (as int16, in range already).
   return _mm256_packs_epi32(i0, i1)
 }

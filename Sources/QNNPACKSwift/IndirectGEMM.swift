@@ -110,8 +110,9 @@ struct GroupedGEMMWeights {
     return .avx2
   }
 
-  /// Blocks of 16 rows per group (`groups × blocksPerGroup`) over the taps `subset` (in that
-  /// order), each tap's input channels padded to whole int16 pairs.
+  /// Blocks of 16 rows per group (`groups × blocksPerGroup`; for AVX2 a last one of ≤ 8 rows
+  /// is a half block) over the taps `subset` (in that order), each tap's input channels padded
+  /// to whole int16 pairs.
   func pack(taps subset: [Int]) throws(Status) -> PackedGEMM {
     let padded = paddedChannels
     return try packBlocks(reduction: subset.count * padded, taps: subset) { row, k in
@@ -121,7 +122,8 @@ struct GroupedGEMMWeights {
   }
 
   /// Blocks over the whole patch, `taps × gic` steps padded once to a whole pair: the layout of
-  /// `PatchRows`. `narrow`: int8 weights (only where `weightsFitInt8`).
+  /// `PatchRows`. `narrow`: int8 weights (only where `weightsFitInt8` and the int16 blocks are
+  /// AVX2's).
   func packPatch(narrow: Bool = false) throws(Status) -> PackedGEMM {
     try packBlocks(reduction: taps * groupInputChannels, taps: Array(0..<taps), narrow: narrow) { row, k in
       weight(row, k)
@@ -140,18 +142,22 @@ struct GroupedGEMMWeights {
                           weight: (_ row: Int, _ k: Int) -> Int16) throws(Status) -> PackedGEMM {
     let blockBytes = PackedWeights.blockBytes(pairs: (reduction + 1) / 2, narrow: narrow)
     let packed = try AlignedBuffer(byteCount: checkedProduct(groups, blocksPerGroup, blockBytes))
+    // int8 blocks run only with AVX2, and only where the int16 ones do.
+    let isa = narrow ? .avx2 : kernelISA(taps: subset)
     for g in 0..<groups {
       for b in 0..<blocksPerGroup {
         let base = g * groupOutputChannels + b * 16
         let block = packed.pointer + (g * blocksPerGroup + b) * blockBytes
         let channels = min(16, groupOutputChannels - b * 16)
+        // The AVX2 kernels take a last block of ≤ 8 channels as a half block (`gemmTile`).
+        let half = isa != .portable && channels <= PackedWeights.halfLanes
         packWeightBlock(block, channels: channels, reduction: reduction, narrow: narrow,
+                        lanes: half ? PackedWeights.halfLanes : PackedWeights.lanes,
                         weight: { c, k in weight(base + c, k) },
                         bias: { c in bias(base + c) }, multiplier: { c in multiplier(base + c) })
       }
     }
-    return PackedGEMM(packed: packed, blockBytes: blockBytes, blocksPerGroup: blocksPerGroup,
-                      kernelISA: kernelISA(taps: subset))
+    return PackedGEMM(packed: packed, blockBytes: blockBytes, blocksPerGroup: blocksPerGroup, kernelISA: isa)
   }
 }
 
@@ -228,7 +234,7 @@ enum GEMMEpilogue {
 }
 
 /// `rows` GEMM rows (`taps` indirection entries each) times one block of up to 16 columns, in
-/// tiles of up to 4 rows; output row `r` starts `r · outputStride` elements after `output`.
+/// tiles of up to 4 rows (AVX2: 4, or 8 on a half block); output row `r` starts `r · outputStride` elements after `output`.
 @inline(__always)
 func gemmRows(
   _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
@@ -333,8 +339,9 @@ struct PatchRows {
   }
 }
 
-/// One tile of up to 4 rows (any number for AVX2) × 16 columns with the kernel of `isa`;
-/// int8 (`narrowWeights`) blocks only with AVX2.
+/// One tile of up to 4 rows (any number for AVX2) × one block with the kernel of `isa`;
+/// int8 (`narrowWeights`) blocks only with AVX2, whose blocks of ≤ 8 columns are half blocks
+/// (`GroupedGEMMWeights.pack`).
 @inline(__always)
 func gemmTile(
   _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
@@ -354,11 +361,19 @@ func gemmTile(
     qs16IGEMM4x16PortableDequantized(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
                                      aOffset: aOffset, block: block, scale: scale,
                                      output: output.assumingMemoryBound(to: Float.self), outputStride: outputStride)
+  case (_, .quantized(let type, let q)) where columns <= PackedWeights.halfLanes:
+    qs16IGEMM8x8AVX2(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset,
+                     block: block, narrowWeights: narrowWeights, output: output, outputStride: outputStride,
+                     quantization: q, signedOutput: type == .int8)
   case (_, .quantized(let type, let q)):
     qs16IGEMM4x16AVX2(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a, aOffset: aOffset,
                       block: block, narrowWeights: narrowWeights, output: output, outputStride: outputStride,
                       quantization: q,
                       signedOutput: type == .int8)
+  case (_, .dequantized(let scale)) where columns <= PackedWeights.halfLanes:
+    qs16IGEMM8x8AVX2Dequantized(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
+                                aOffset: aOffset, block: block, narrowWeights: narrowWeights, scale: scale,
+                                output: output.assumingMemoryBound(to: Float.self), outputStride: outputStride)
   case (_, .dequantized(let scale)):
     qs16IGEMM4x16AVX2Dequantized(rows: rows, columns: columns, taps: taps, pairsPerTap: pairsPerTap, a: a,
                                  aOffset: aOffset, block: block, narrowWeights: narrowWeights, scale: scale,
