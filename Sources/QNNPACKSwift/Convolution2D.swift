@@ -267,16 +267,20 @@ final class Convolution2D: @unchecked Sendable {
     // One tile of rows reuses no weights: stream the int8 ones.
     let narrow = m <= 4 ? narrowPacked : nil
     let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
-    parallelFor(groups * mTasks * blocksPerGroup, work: m * c * taps * paddedChannels) { task in
-      let (rest, b) = task.quotientAndRemainder(dividingBy: blocksPerGroup)
+    // One row of int8 blocks runs two blocks per kernel call (`gemmRows`): tasks of two.
+    let span = narrow != nil && m == 1 ? 2 : 1
+    let spans = (blocksPerGroup + span - 1) / span
+    parallelFor(groups * mTasks * spans, work: m * c * taps * paddedChannels) { task in
+      let (rest, s) = task.quotientAndRemainder(dividingBy: spans)
       let (g, mt) = rest.quotientAndRemainder(dividingBy: mTasks)
+      let b = s * span
       let block = UnsafeRawPointer(blocks + (g * blocksPerGroup + b) * blockBytes)
       let firstChannel = g * groupOutputChannels + b * 16
-      let columns = min(16, groupOutputChannels - b * 16)
+      let columns = min(16 * span, groupOutputChannels - b * 16)
       let r = mt * rowsPerTask
       gemmRows(kernelISA, epilogue, rows: min(rowsPerTask, m - r), columns: columns, taps: taps,
                pairsPerTap: pairsPerTap, a: indirection + r * taps, aOffset: g * paddedChannels, block: block,
-               narrowWeights: narrow != nil,
+               narrowWeights: narrow != nil, blockStride: blockBytes,
                output: output + (r * c + firstChannel) * elementBytes, outputStride: c)
     }
   }

@@ -233,12 +233,39 @@ enum GEMMEpilogue {
   }
 }
 
-/// `rows` GEMM rows (`taps` indirection entries each) times one block of up to 16 columns, in
-/// tiles of up to 4 rows (AVX2: 4, or 8 on a half block); output row `r` starts `r · outputStride` elements after `output`.
+/// `rows` GEMM rows (`taps` indirection entries each) times `columns` columns: one block of up
+/// to 16, or more from consecutive blocks `blockStride` bytes apart; in tiles of up to 4 rows
+/// (AVX2: 4, or 8 on a half block, or one row × two int8 blocks). Output row `r` starts
+/// `r · outputStride` elements after `output`.
 @inline(__always)
 func gemmRows(
   _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
   a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer, narrowWeights: Bool = false,
+  blockStride: Int = 0, output: UnsafeMutableRawPointer, outputStride: Int
+) {
+  var first = 0
+  if rows == 1, narrowWeights, case .quantized(let type, let q) = epilogue {
+    // Two full int8 blocks at a time (int8 blocks are AVX2's and span one tap).
+    while columns - first > PackedWeights.lanes + PackedWeights.halfLanes {
+      qs16IGEMM1x32AVX2(columns: min(32, columns - first), pairs: pairsPerTap, a: a[0] + aOffset,
+                        block: block + first / 16 * blockStride, blockStride: blockStride, output: output + first,
+                        quantization: q, signedOutput: type == .int8)
+      first += 32
+    }
+  }
+  while first < columns {
+    blockRows(isa, epilogue, rows: rows, columns: min(16, columns - first), taps: taps, pairsPerTap: pairsPerTap,
+              a: a, aOffset: aOffset, block: block + first / 16 * blockStride, narrowWeights: narrowWeights,
+              output: output + first * epilogue.elementBytes, outputStride: outputStride)
+    first += 16
+  }
+}
+
+/// `gemmRows` on one block.
+@inline(__always)
+private func blockRows(
+  _ isa: ISA, _ epilogue: GEMMEpilogue, rows: Int, columns: Int, taps: Int, pairsPerTap: Int,
+  a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int, block: UnsafeRawPointer, narrowWeights: Bool,
   output: UnsafeMutableRawPointer, outputStride: Int
 ) {
   if isa != .portable {
