@@ -59,6 +59,26 @@ public func qs16IGEMM8x8AVX2Dequantized(
 /// Stores `count` (1…4) rows' accumulators from row `r` on (channel order; unused ones repeat).
 private typealias StoreFourRows = (_ r: Int, _ count: Int, __m256i, __m256i, __m256i, __m256i) -> Void
 
+/// How a half block's pairs are read: int16 weights, or int8 ones (`narrowWeights`) widened.
+/// A type rather than a flag, so each format gets its own loops.
+private protocol HalfBlockWeights {
+  /// Bytes of one pair: 8 lanes × 2 weights.
+  static var pairBytes: Int { get }
+  static func load(_ w: UnsafeRawPointer) -> __m256i
+}
+
+private enum Int16HalfBlock: HalfBlockWeights {
+  static var pairBytes: Int { PackedWeights.pairBytes / 2 }
+  @inline(__always) static func load(_ w: UnsafeRawPointer) -> __m256i { w.loadUnaligned(as: __m256i.self) }
+}
+
+private enum Int8HalfBlock: HalfBlockWeights {
+  static var pairBytes: Int { PackedWeights.narrowPairBytes / 2 }
+  @inline(__always) static func load(_ w: UnsafeRawPointer) -> __m256i {
+    _mm256_cvtepi8_epi16(w.loadUnaligned(as: __m128i.self))
+  }
+}
+
 /// Tiles of 8 rows, then one each of 4, 2 and 1 as the rest needs (constant row checks).
 @inline(__always)
 private func halfRows(
@@ -66,46 +86,44 @@ private func halfRows(
   _ block: UnsafeRawPointer, _ narrow: Bool, _ store: StoreFourRows
 ) {
   if narrow {
-    halfTiles(rows, taps, pairsPerTap, a, aOffset, block, true, store)
+    halfTiles(rows, taps, pairsPerTap, a, aOffset, block, Int8HalfBlock.self, store)
   } else {
-    halfTiles(rows, taps, pairsPerTap, a, aOffset, block, false, store)
+    halfTiles(rows, taps, pairsPerTap, a, aOffset, block, Int16HalfBlock.self, store)
   }
 }
 
 @inline(__always)
-private func halfTiles(
+private func halfTiles<W: HalfBlockWeights>(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, _ narrow: Bool, _ store: StoreFourRows
+  _ block: UnsafeRawPointer, _ weights: W.Type, _ store: StoreFourRows
 ) {
   var r = 0
   while rows &- r >= 8 {
-    halfTile(8, taps, pairsPerTap, a + r &* taps, aOffset, block, narrow) { store(r &+ $0, $1, $2, $3, $4, $5) }
+    halfTile(8, taps, pairsPerTap, a + r &* taps, aOffset, block, W.self) { store(r &+ $0, $1, $2, $3, $4, $5) }
     r &+= 8
   }
   let rest = rows &- r
   if rest & 4 != 0 {
-    halfTile(4, taps, pairsPerTap, a + r &* taps, aOffset, block, narrow) { store(r &+ $0, $1, $2, $3, $4, $5) }
+    halfTile(4, taps, pairsPerTap, a + r &* taps, aOffset, block, W.self) { store(r &+ $0, $1, $2, $3, $4, $5) }
     r &+= 4
   }
   if rest & 2 != 0 {
-    halfTile(2, taps, pairsPerTap, a + r &* taps, aOffset, block, narrow) { store(r &+ $0, $1, $2, $3, $4, $5) }
+    halfTile(2, taps, pairsPerTap, a + r &* taps, aOffset, block, W.self) { store(r &+ $0, $1, $2, $3, $4, $5) }
     r &+= 2
   }
   if rest & 1 != 0 {
-    halfTile(1, taps, pairsPerTap, a + r &* taps, aOffset, block, narrow) { store(r &+ $0, $1, $2, $3, $4, $5) }
+    halfTile(1, taps, pairsPerTap, a + r &* taps, aOffset, block, W.self) { store(r &+ $0, $1, $2, $3, $4, $5) }
   }
 }
 
 @inline(__always)
-private func halfTile(
+private func halfTile<W: HalfBlockWeights>(
   _ rows: Int, _ taps: Int, _ pairsPerTap: Int, _ a: UnsafePointer<UnsafePointer<Int16>>, _ aOffset: Int,
-  _ block: UnsafeRawPointer, _ narrow: Bool, _ store: StoreFourRows
+  _ block: UnsafeRawPointer, _ weights: W.Type, _ store: StoreFourRows
 ) {
   let bias = block.loadUnaligned(as: __m256i.self)
   var c0 = bias, c1 = bias, c2 = bias, c3 = bias, c4 = bias, c5 = bias, c6 = bias, c7 = bias
   var w = block + PackedWeights.headerBytes
-  // A half block's pair: 8 lanes × 2 weights.
-  let pairBytes = (narrow ? PackedWeights.narrowPairBytes : PackedWeights.pairBytes) / 2
   for t in 0..<taps {
     let a0 = a[t] + aOffset
     let a1 = rows > 1 ? a[taps &+ t] + aOffset : a0
@@ -116,7 +134,7 @@ private func halfTile(
     let a6 = rows > 6 ? a[6 &* taps &+ t] + aOffset : a0
     let a7 = rows > 7 ? a[7 &* taps &+ t] + aOffset : a0
     for p in 0..<pairsPerTap {
-      let b = narrow ? _mm256_cvtepi8_epi16(w.loadUnaligned(as: __m128i.self)) : w.loadUnaligned(as: __m256i.self)
+      let b = W.load(w)
       c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(broadcastPair(a0, p), b))
       if rows > 1 { c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(broadcastPair(a1, p), b)) }
       if rows > 2 { c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(broadcastPair(a2, p), b)) }
@@ -125,7 +143,7 @@ private func halfTile(
       if rows > 5 { c5 = _mm256_add_epi32(c5, _mm256_madd_epi16(broadcastPair(a5, p), b)) }
       if rows > 6 { c6 = _mm256_add_epi32(c6, _mm256_madd_epi16(broadcastPair(a6, p), b)) }
       if rows > 7 { c7 = _mm256_add_epi32(c7, _mm256_madd_epi16(broadcastPair(a7, p), b)) }
-      w += pairBytes
+      w += W.pairBytes
     }
   }
   store(0, min(rows, 4), c0, c1, c2, c3)
