@@ -7,9 +7,10 @@ and per-channel weights, uint8/int8 weights under uint8 activations and int8/int
 int32 / float32 / float64 / no bias, non-contiguous inputs and `out=`; the function and the
 prepacked class. Rebuild a failing case with build_case(seed).
 
-Fixed cases add accumulators beyond int32 (K = 40000, int32-limit biases), near ties that
-only an exact float32 requantization / float-bias quantization gets right (_near_ties.py),
-prepacked reuse over changing input sizes and concurrent calls of one operator.
+Fixed cases add accumulators beyond int32 (K = 40000, int32-limit biases), C_out per group
+around the 8/16-column block boundaries, near ties that only an exact float32 requantization /
+float-bias quantization gets right (_near_ties.py), prepacked reuse over changing input sizes
+and concurrent calls of one operator.
 """
 import threading
 

@@ -69,10 +69,10 @@ def test_dynamic_linear_parity(case, threads, kernel_family):
 
 
 @pytest.mark.parametrize("Co", [5, 8, 24, 40])
-@pytest.mark.parametrize("rows", [1, 3, 9, 15])
+@pytest.mark.parametrize("rows", [1, 3, 9, 15, 38])
 def test_dynamic_linear_column_tails(Co, rows, threads, kernel_family):
     """A last block of 1-8 columns (the AVX2 8-column tile's float32 epilogue) under every
-    row remainder of its 8-row tiles; int8 weights with w_zp 0 stream int8 blocks up to 4 rows."""
+    row remainder of its 8-row tiles, and in more than one 32-row task."""
     rng = np.random.default_rng([TAG, 5, Co, rows])
     x = rng.normal(0, 1, (rows, 33)).astype(np.float32)
     w = rand_q(rng, (Co, 33), I8)

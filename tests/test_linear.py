@@ -3,8 +3,9 @@
 Inputs [N, K], [K] (1-D) and [..., K]; K and C_out with odd sizes; uint8/int8 weights
 under uint8 activations and int8/int8; per-tensor and per-channel weights; every bias kind;
 fused clamps; non-contiguous inputs; `out=`. Rebuild a failing case with build_case(seed).
-Fixed cases add accumulators beyond int32, near ties of the float32 requantization and of
-float-bias quantization (_near_ties.py), and prepacked reuse over changing input shapes.
+Fixed cases add accumulators beyond int32, few rows (int8 weight blocks), C_out around the
+8/16-column block boundaries, near ties of the float32 requantization and of float-bias
+quantization (_near_ties.py), and prepacked reuse over changing input shapes.
 """
 import numpy as np
 import pytest
