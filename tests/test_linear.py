@@ -209,21 +209,21 @@ TAIL_ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 40]
 
 def _column_tail_cases():
     """C_out around the 8/16/24/32/40 boundaries (a group's last 1-8 columns run the 8-column
-    AVX2 tile, 9-16 the 16-column one; one row of int8 blocks takes two full blocks at a time)
-    times one row and batches of 2-9 rows (up to 4 stream int8 blocks; 8-row tiles and their
-    4/2/1 remainders), 15 and 40 (two row tasks); K odd and even, per-channel qparams, every
-    dtype pair, clamps that cut both tails."""
+    AVX2 tile, 9-16 the 16-column one; one or two rows of int8 blocks take two full blocks at
+    a time) times one and two rows and batches of 1-9 rows (up to 4 stream int8 blocks; 8-row
+    tiles and their 4/2/1 remainders), 15 and 40 (two row tasks); K odd and even, per-channel
+    qparams, every dtype pair, clamps that cut both tails."""
     cases = []
     for i, Co in enumerate(TAIL_COUTS):
-        for j in range(3):
+        for j in range(4):
             seed = 6000 + 10 * i + j
             rng = np.random.default_rng([TAG, seed])
-            N = 1 if j == 0 else TAIL_ROWS[(2 * i + j) % len(TAIL_ROWS)]
+            N = j + 1 if j < 2 else TAIL_ROWS[(2 * i + j) % len(TAIL_ROWS)]
             K = [3, 2, 7, 24, 33, 144][(i + 2 * j) % 6]  # (K = 1 runs as a depthwise convolution)
             xd, wd = DTYPES[(i + j) % 3]
             x, w = rand_q(rng, (N, K), xd), rand_q(rng, (Co, K), wd)
-            # j = 1: any zero point; else every w - w_zp fits int8 (few rows stream int8 blocks).
-            w_zp = (np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32) if j == 1
+            # j = 2: any zero point; else every w - w_zp fits int8 (few rows stream int8 blocks).
+            w_zp = (np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32) if j == 2
                     else np.full(Co, 128 if wd == U8 else 0, np.int32))
             w_s = log_uniform(rng, 0.002, 0.02, Co)
             kw = dict(input_scale=0.03, input_zero_point=rand_zero_point(rng, xd), weight_scale=w_s,
@@ -233,7 +233,7 @@ def _column_tail_cases():
             out_s = float((acc.std() + 1) * 0.03 * w_s.mean() / 40)
             out_zp = 128 if xd == U8 else 0
             kw.update(output_scale=out_s, output_zero_point=out_zp)
-            clamp = j == 1 or (j == 0 and i % 2 == 1)
+            clamp = j == 2 or (j != 2 and (i + j) % 2 == 1)
             if clamp:
                 kw.update(output_min=out_zp - 50, output_max=out_zp + 60)
             params = dict(kind=f"Co{Co}-N{N}-K{K}" + ("-clamp" if clamp else ""), dt=(xd, wd), **kw)

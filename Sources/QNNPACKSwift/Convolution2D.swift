@@ -267,8 +267,8 @@ final class Convolution2D: @unchecked Sendable {
     // One tile of rows reuses no weights: stream the int8 ones.
     let narrow = m <= 4 ? narrowPacked : nil
     let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
-    // One row of int8 blocks runs two blocks per kernel call (`gemmRows`): tasks of two.
-    let span = narrow != nil && m == 1 ? 2 : 1
+    // One or two rows of int8 blocks run two blocks per kernel call (`gemmRows`): tasks of two.
+    let span = narrow != nil && m <= 2 ? 2 : 1
     let spans = (blocksPerGroup + span - 1) / span
     parallelFor(groups * mTasks * spans, work: m * c * taps * paddedChannels) { task in
       let (rest, s) = task.quotientAndRemainder(dividingBy: spans)

@@ -235,7 +235,7 @@ enum GEMMEpilogue {
 
 /// `rows` GEMM rows (`taps` indirection entries each) times `columns` columns: one block of up
 /// to 16, or more from consecutive blocks `blockStride` bytes apart; in tiles of up to 4 rows
-/// (AVX2: 4, or 8 on a half block, or one row × two int8 blocks). Output row `r` starts
+/// (AVX2: 4, or 8 on a half block, or one or two rows × two int8 blocks). Output row `r` starts
 /// `r · outputStride` elements after `output`.
 @inline(__always)
 func gemmRows(
@@ -244,12 +244,12 @@ func gemmRows(
   blockStride: Int = 0, output: UnsafeMutableRawPointer, outputStride: Int
 ) {
   var first = 0
-  if rows == 1, narrowWeights, case .quantized(let type, let q) = epilogue {
+  if rows <= 2, narrowWeights, case .quantized(let type, let q) = epilogue {
     // Two full int8 blocks at a time (int8 blocks are AVX2's and span one tap).
     while columns - first > PackedWeights.lanes + PackedWeights.halfLanes {
-      qs16IGEMM1x32AVX2(columns: min(32, columns - first), pairs: pairsPerTap, a: a[0] + aOffset,
+      qs16IGEMM2x32AVX2(rows: rows, columns: min(32, columns - first), pairs: pairsPerTap, a: a, aOffset: aOffset,
                         block: block + first / 16 * blockStride, blockStride: blockStride, output: output + first,
-                        quantization: q, signedOutput: type == .int8)
+                        outputStride: outputStride, quantization: q, signedOutput: type == .int8)
       first += 32
     }
   }
