@@ -90,7 +90,7 @@ private func tiles(
   }
 }
 
-/// Pair `p` of `row`, broadcast to every 32-bit lane (shared with `qs16IGEMM8x8AVX2`).
+/// Pair `p` of `row`, broadcast to every 32-bit lane (shared by the AVX2 GEMM kernels).
 @inline(__always)
 func broadcastPair(_ row: UnsafePointer<Int16>, _ p: Int) -> __m256i {
   _mm256_set1_epi32(UnsafeRawPointer(row + 2 &* p).loadUnaligned(as: Int32.self))
