@@ -21,7 +21,8 @@ import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (I8, U8, Case, assert_same, assert_unchanged, bounds, call_weighted, channels,
                       first_informative, informative, int_or_pair, log_uniform, non_contiguous,
-                      pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted, snapshot)
+                      pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted, snapshot,
+                      with_clamp)
 
 TAG = 101
 N_CASES = 320
@@ -174,6 +175,47 @@ def test_case_counts():
 def test_conv2d_parity(case, threads, kernel_family):
     assert_same(run(case), case.expected, case)
 
+
+
+# ---- 1x1 stride-1 convolutions over many pixels: row tasks that convert their own rows ------
+def _pointwise_cases():
+    cases = []
+    for i in range(48):
+        rng = np.random.default_rng([TAG, 7000 + i])
+        xd, wd = DTYPES[i % 3]
+        G = pick(rng, [1, 1, 2, 3])
+        C = G * pick(rng, [1, 2, 3, 7, 16, 24, 33, 64, 150, 300])
+        Co = G * pick(rng, [1, 8, 15, 16, 17, 24, 40])
+        N = 1 + i % 3
+        H = int(rng.integers(8, 40))
+        W = max(1, int(rng.integers(400, 2600)) // (N * H))   # 400-2600 GEMM rows
+        x, w = rand_q(rng, (N, H, W, C), xd), rand_q(rng, (Co, 1, 1, C // G), wd)
+        per_channel = rng.random() < 0.5
+        w_s = log_uniform(rng, 0.005, 0.05, size=Co).astype(np.float32) if per_channel else 0.02
+        w_zp = (np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32) if rng.random() < 0.3
+                else rand_zero_point(rng, wd))
+        kw = dict(groups=G, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
+                  weight_scale=w_s, weight_zero_point=w_zp)
+        acc = ref.conv2d_accumulators(x, w, None, **kw)
+        bias = (-acc.reshape(-1, Co).mean(axis=0) + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
+        out_s = float((acc.std() + 1) * 0.05 * np.mean(w_s) / 30)
+        out_zp = rand_zero_point(rng, xd)
+        kw.update(output_scale=out_s, output_zero_point=out_zp)
+        kw = with_clamp(kw, *rand_clamp(rng, xd, out_zp, out_s))
+        want = ref.conv2d(x, w, bias, **kw)
+        params = dict(kind=f"N{N}-{H}x{W}-C{C}-Co{Co}-g{G}", dt=(xd, wd), **{k: v for k, v in kw.items() if k in QKEYS})
+        case = ConvCase("conv2d", 7000 + i, params, (x, w, bias), kw, want, form="class", use_out=i % 4 == 0)
+        case.origin = "_pointwise_cases()"
+        cases.append(case)
+    return cases
+
+
+POINTWISE = _pointwise_cases()
+
+
+@pytest.mark.parametrize("case", POINTWISE, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+def test_conv2d_pointwise_many_pixels(case, threads, kernel_family):
+    assert_same(run(case), case.expected, case)
 
 # ---- accumulators beyond int32 ------------------------------------------------------------
 def _wide_cases():

@@ -180,3 +180,23 @@ def test_onnxruntime_models_node_by_node(ort_quantized, name):
     x = np.random.default_rng(5).normal(0, 1, (1, 3, 16, 16)).astype(np.float32)
     results = parity.node_by_node(m, str(ort_quantized[name]), {"x": x})
     assert not [r for r in results if r.unexplained], results
+
+
+@pytest.mark.parametrize("dtype", [U8, I8, np.float32])
+def test_layout_conversion_is_numpys_transpose(dtype):
+    """`_layout.convert` (a channel shuffle for few quantized channels moving last, per-channel
+    copies or NumPy otherwise) gives `a.transpose(axes)` as a C-contiguous array, every
+    permutation."""
+    import itertools
+
+    from qnnpack_swift.onnx import _layout
+    rng = np.random.default_rng(5)
+    for shape in [(1, 3, 24, 24), (2, 3, 5, 7), (1, 16, 3, 3), (1, 17, 4, 4), (1, 2, 1, 5), (3, 4, 5),
+                  (2, 3), (2, 1, 3, 3, 2)]:
+        a = rng.integers(-128, 128, shape).astype(dtype)
+        for axes in itertools.permutations(range(len(shape))):
+            got = _layout.convert(a, axes)
+            assert got.flags.c_contiguous
+            np.testing.assert_array_equal(got, a.transpose(axes), err_msg=f"{shape} {axes}")
+    a = rng.integers(0, 100, (2, 6, 4, 4)).astype(dtype)[:, ::2]   # not contiguous
+    np.testing.assert_array_equal(_layout.convert(a, (0, 2, 3, 1)), a.transpose(0, 2, 3, 1))

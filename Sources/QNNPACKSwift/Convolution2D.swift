@@ -244,10 +244,15 @@ final class Convolution2D: @unchecked Sendable {
   private func runGEMM(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
                        input: UnsafeRawPointer, zeroPoint: Int32, epilogue: GEMMEpilogue,
                        output: UnsafeMutableRawPointer) throws(Status) {
+    if window.isPointwise && !usesPatches
+      && runPointwise(pixels: batch * height * width, input: input, zeroPoint: zeroPoint, epilogue: epilogue,
+                      output: output) {
+      return
+    }
     let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
     defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
 
-    convertToS16Rows(inputType, input, pixels: batch * height * width, groups: groups,
+    convertToS16RowsInParallel(inputType, input, pixels: batch * height * width, groups: groups,
                      channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
                      output: workspace.rows.rows)
 
@@ -283,6 +288,48 @@ final class Convolution2D: @unchecked Sendable {
                narrowWeights: narrow != nil, blockStride: blockBytes,
                output: output + (r * c + firstChannel) * elementBytes, outputStride: c)
     }
+  }
+
+  /// GEMM rows that are the input's pixels, in tasks that each convert their own rows to int16
+  /// right before their tiles read them (from cache, and without a pass of its own over the
+  /// input). Only where there are enough row tasks for each to take all its columns (and
+  /// convert once): returns false otherwise.
+  private func runPointwise(pixels m: Int, input: UnsafeRawPointer, zeroPoint: Int32, epilogue: GEMMEpilogue,
+                            output: UnsafeMutableRawPointer) -> Bool {
+    let rowLength = groups * paddedChannels
+    let macsPerRow = outputChannels * paddedChannels
+    // Rows in ~16 KB of int16, tasks of ≤ ~1 M multiply-accumulates.
+    let rowsPerTask = min(32, max(4, min((1 << 13) / rowLength, (1 << 20) / macsPerRow) & ~3))
+    let tasks = (m + rowsPerTask - 1) / rowsPerTask
+    guard tasks >= 16 else { return false }
+    let narrow = m <= 4 ? narrowPacked : nil
+    let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
+    let c = outputChannels, inputLength = inputChannels, elementBytes = epilogue.elementBytes
+    let type = inputType, isa = kernelISA
+    let groups = groups, blocksPerGroup = blocksPerGroup, groupOutputChannels = groupOutputChannels
+    let groupInputChannels = groupInputChannels, paddedChannels = paddedChannels
+    parallelFor(tasks, work: m * macsPerRow) { task in
+      let r = task * rowsPerTask, rows = min(rowsPerTask, m - r)
+      withUnsafeTemporaryAllocation(of: Int16.self, capacity: rows * rowLength) { scratch in
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Int16>.self, capacity: rows) { table in
+          let first = scratch.baseAddress!
+          convertToS16Rows(type, input + r * inputLength, pixels: rows, groups: groups, channels: groupInputChannels,
+                           paddedChannels: paddedChannels, zeroPoint: zeroPoint, output: first)
+          for i in 0..<rows { table[i] = UnsafePointer(first + i * rowLength) }
+          for g in 0..<groups {
+            for b in 0..<blocksPerGroup {
+              let firstChannel = g * groupOutputChannels + b * 16
+              gemmRows(isa, epilogue, rows: rows, columns: min(16, groupOutputChannels - b * 16), taps: 1,
+                       pairsPerTap: paddedChannels / 2, a: UnsafePointer(table.baseAddress!),
+                       aOffset: g * paddedChannels, block: UnsafeRawPointer(blocks + (g * blocksPerGroup + b) * blockBytes),
+                       narrowWeights: narrow != nil, output: output + (r * c + firstChannel) * elementBytes,
+                       outputStride: c)
+            }
+          }
+        }
+      }
+    }
+    return true
   }
 
   /// The cached workspace if it fits this input shape, else a new one (and the indirection

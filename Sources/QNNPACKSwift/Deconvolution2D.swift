@@ -112,7 +112,7 @@ final class Deconvolution2D: @unchecked Sendable {
 
     let s16 = try S16Rows(pixels: pixels, rowLength: rowLength)
     let (rows, zero) = (s16.rows, s16.zero)
-    convertToS16Rows(inputType, input, pixels: pixels, groups: groups, channels: groupInputChannels,
+    convertToS16RowsInParallel(inputType, input, pixels: pixels, groups: groups, channels: groupInputChannels,
                      paddedChannels: paddedChannels, zeroPoint: inputZeroPoint, output: rows)
 
     // One task per (class, image, output row of the class): its pixels along x are GEMM rows,

@@ -191,7 +191,7 @@ func requantizationMultipliers(
 
 /// `q8ToS16Rows` (or its AVX2 twin) of `pixels` pixels for either activation dtype, threads
 /// splitting the pixels.
-func convertToS16Rows(
+func convertToS16RowsInParallel(
   _ type: DType, _ input: UnsafeRawPointer, pixels: Int, groups: Int, channels: Int,
   paddedChannels: Int, zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
 ) {
@@ -199,23 +199,30 @@ func convertToS16Rows(
   let inputLength = groups * channels, rowLength = groups * paddedChannels
   // Weighed as element operations, like `parallelRows`: 8 multiply-accumulates each.
   parallelFor((pixels + chunk - 1) / chunk, work: 8 * pixels * rowLength) { i in
-    let first = i * chunk, count = min(chunk, pixels - first)
-    if currentISA >= .avx2 {
-      q8ToS16RowsAVX2(input + first * inputLength, signed: type == .int8, segments: count * groups,
-                      channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
-                      output: output + first * rowLength)
-      return
-    }
-    switch type {
-    case .uint8:
-      q8ToS16Rows(input.assumingMemoryBound(to: UInt8.self) + first * inputLength, pixels: count, groups: groups,
-                  channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
-                  output: output + first * rowLength)
-    case .int8:
-      q8ToS16Rows(input.assumingMemoryBound(to: Int8.self) + first * inputLength, pixels: count, groups: groups,
-                  channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
-                  output: output + first * rowLength)
-    }
+    let first = i * chunk
+    convertToS16Rows(type, input + first * inputLength, pixels: min(chunk, pixels - first), groups: groups,
+                     channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                     output: output + first * rowLength)
+  }
+}
+
+/// `convertToS16Rows` of `pixels` pixels on the calling thread.
+func convertToS16Rows(
+  _ type: DType, _ input: UnsafeRawPointer, pixels: Int, groups: Int, channels: Int,
+  paddedChannels: Int, zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
+) {
+  if currentISA >= .avx2 {
+    q8ToS16RowsAVX2(input, signed: type == .int8, segments: pixels * groups, channels: channels,
+                    paddedChannels: paddedChannels, zeroPoint: zeroPoint, output: output)
+    return
+  }
+  switch type {
+  case .uint8:
+    q8ToS16Rows(input.assumingMemoryBound(to: UInt8.self), pixels: pixels, groups: groups, channels: channels,
+                paddedChannels: paddedChannels, zeroPoint: zeroPoint, output: output)
+  case .int8:
+    q8ToS16Rows(input.assumingMemoryBound(to: Int8.self), pixels: pixels, groups: groups, channels: channels,
+                paddedChannels: paddedChannels, zeroPoint: zeroPoint, output: output)
   }
 }
 

@@ -49,7 +49,7 @@ final class LocallyConnected2D: @unchecked Sendable {
     _ = try checkedProduct(batch, outputPixels, outputChannels)
 
     let rows = try S16Rows(pixels: pixels, rowLength: paddedChannels)
-    convertToS16Rows(inputType, input, pixels: pixels, groups: 1, channels: inputChannels,
+    convertToS16RowsInParallel(inputType, input, pixels: pixels, groups: 1, channels: inputChannels,
                      paddedChannels: paddedChannels, zeroPoint: inputZeroPoint, output: rows.rows)
     // Pixel-major indirection: the batch's rows of one output pixel are consecutive GEMM rows.
     let indirectionBuffer = try AlignedBuffer(count: batch * outputPixels * taps, of: UnsafePointer<Int16>.self)

@@ -23,6 +23,11 @@ struct Window2D {
   }
 
   var taps: Int { kernelHeight * kernelWidth }
+  /// Output pixel i reads input pixel i alone (1×1, stride 1, no padding).
+  var isPointwise: Bool {
+    taps == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0 && padBottom == 0
+      && padRight == 0
+  }
   var effectiveHeight: Int { dilationHeight * (kernelHeight - 1) + 1 }
   var effectiveWidth: Int { dilationWidth * (kernelWidth - 1) + 1 }
 
