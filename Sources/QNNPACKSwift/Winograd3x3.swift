@@ -1,0 +1,219 @@
+import QNNPACKAVX2
+import QNNPACKKernels
+import Synchronization
+
+/// The AVX2 path of an ungrouped 3×3, stride 1, undilated convolution: exact integer Winograd
+/// F(2×2, 3×3), 16 multiplies per 2×2 outputs and channel pair instead of 36.
+///
+/// Per 4×4 input tile (stride 2) `V = Bᵀ d B` of `d = x − x_zp` (int16, `qs16Winograd2x2Input4x4AVX2`);
+/// per output channel `U = G' g G'ᵀ` of `g = w − w_zp` with `G' = 2G = [[2,0,0],[1,1,1],[1,-1,1],[0,0,2]]`
+/// (integer, |U| ≤ 9·255); per plane `xi` a GEMM `M[xi] = V[xi] · U[xi]` in int32
+/// (`qs16IGEMM4x16AVX2Accumulators`); then `Aᵀ M A = 4·sum`, shifted back and requantized like the
+/// direct path (`q8Winograd2x2OutputAVX2`). Only where 4·255·Σ|w − w_zp| fits in int32 (the
+/// int32 arithmetic may wrap in between; linear modulo 2³², the end result is exact).
+final class Winograd3x3: @unchecked Sendable {
+  let channels, paddedChannels, outputChannels, blocks: Int
+  let padTop, padLeft: Int
+  let inputType: DType
+  let inputZeroPoint: Int32
+  let quantization: OutputQuantization
+  /// Plane after plane, `blocks` packed blocks of `U` (zero biases: the sums are shifted first).
+  let packed: AlignedBuffer
+  let blockBytes: Int
+  /// Per block of 16 output channels, the header with the real biases and multipliers.
+  let headers: AlignedBuffer
+  private let cachedWorkspace = Mutex<WinogradWorkspace?>(nil)
+
+  /// The Winograd path of a convolution, or nil where it does not apply or does not pay.
+  static func make(window w: Window2D, gemm: GroupedGEMMWeights, arguments: GEMMArguments,
+                   kernelISA: ISA) throws(Status) -> Winograd3x3? {
+    guard kernelISA == .avx2, gemm.groups == 1, w.kernelHeight == 3, w.kernelWidth == 3,
+          w.strideHeight == 1, w.strideWidth == 1, w.dilationHeight == 1, w.dilationWidth == 1,
+          gemm.groupInputChannels >= 16, gemm.groupOutputChannels >= 16 else { return nil }
+    for r in 0..<gemm.rows {
+      let sum = (0..<(9 * gemm.groupInputChannels)).reduce(Int64(0)) { $0 + Int64(gemm.weight(r, $1).magnitude) }
+      if 4 * 255 * sum > Int64(Int32.max) { return nil }
+    }
+    return try Winograd3x3(window: w, gemm: gemm, arguments: arguments)
+  }
+
+  private init(window: Window2D, gemm: GroupedGEMMWeights, arguments: GEMMArguments) throws(Status) {
+    channels = gemm.groupInputChannels
+    paddedChannels = gemm.paddedChannels
+    outputChannels = gemm.groupOutputChannels
+    blocks = gemm.blocksPerGroup
+    padTop = window.padTop
+    padLeft = window.padLeft
+    inputType = arguments.inputType
+    inputZeroPoint = arguments.inputZeroPoint
+    quantization = arguments.output
+
+    // U[xi][row][c], xi = 4i + j.
+    let c = channels, n = outputChannels
+    var u = [Int16](repeating: 0, count: try checkedProduct(16, n, c))
+    for r in 0..<n {
+      for ic in 0..<c {
+        let g = (0..<9).map { Int32(gemm.weight(r, $0 * c + ic)) }
+        // Rows of G' g, then of (G' g) G'ᵀ: [2a, a + b + c, a − b + c, 2c] both ways.
+        @inline(__always) func spread(_ a: Int32, _ b: Int32, _ c: Int32) -> [Int32] {
+          [2 * a, a + b + c, a - b + c, 2 * c]
+        }
+        let columns = (0..<3).map { kx in spread(g[kx], g[3 + kx], g[6 + kx]) }
+        for i in 0..<4 {
+          let row = spread(columns[0][i], columns[1][i], columns[2][i])
+          for j in 0..<4 { u[((4 * i + j) * n + r) * c + ic] = Int16(row[j]) }
+        }
+      }
+    }
+    blockBytes = PackedWeights.blockBytes(pairs: paddedChannels / 2)
+    packed = try AlignedBuffer(byteCount: checkedProduct(16, blocks, blockBytes))
+    headers = try AlignedBuffer(byteCount: checkedProduct(blocks, PackedWeights.headerBytes))
+    for b in 0..<blocks {
+      let base = 16 * b, count = min(16, n - base)
+      writeBlockHeader(headers.pointer + b * PackedWeights.headerBytes, channels: count,
+                       bias: { gemm.bias(base + $0) }, multiplier: { gemm.multiplier(base + $0) })
+      for xi in 0..<16 {
+        packWeightBlock(packed.pointer + (xi * blocks + b) * blockBytes, channels: count, reduction: c,
+                        weight: { ch, k in u[(xi * n + base + ch) * c + k] }, bias: { _ in 0 }, multiplier: { _ in 0 })
+      }
+    }
+  }
+
+  /// Whether an output of this size runs here: a single row or column of outputs would waste
+  /// half of every tile (8 multiplies per output against the direct 9).
+  static func pays(outputSize: (height: Int, width: Int)) -> Bool {
+    outputSize.height >= 2 && outputSize.width >= 2
+  }
+
+  func run(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
+           input: UnsafeRawPointer, output: UnsafeMutableRawPointer) throws(Status) {
+    let (oh, ow) = outputSize
+    let tilesHigh = (oh + 1) / 2, tilesWide = (ow + 1) / 2
+    let tiles = try checkedProduct(batch, tilesHigh, tilesWide)
+    let workspace = try takeWorkspace(batch: batch, height: height, width: width, tiles: tiles)
+    defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
+
+    let cp = paddedChannels, n = outputChannels
+    let rows = workspace.rows
+    convertToS16Rows(inputType, input, pixels: batch * height * width, groups: 1, channels: channels,
+                     paddedChannels: cp, zeroPoint: inputZeroPoint, output: rows.rows)
+    let perTask = workspace.tilesPerTask
+    let tileImage = tilesHigh * tilesWide
+    let signedOutput = inputType == .int8
+    parallelFor((tiles + perTask - 1) / perTask, work: tiles * 16 * cp * n) { task in
+      let index = workspace.acquire()
+      defer { workspace.release(index) }
+      let slot = workspace.slots[index]
+      let first = task * perTask, count = min(perTask, tiles - first)
+      let pixels = slot.pixels
+      for t in 0..<count {
+        let (image, tile) = (first + t).quotientAndRemainder(dividingBy: tileImage)
+        let (ty, tx) = tile.quotientAndRemainder(dividingBy: tilesWide)
+        for i in 0..<4 {
+          let iy = 2 * ty - padTop + i
+          for j in 0..<4 {
+            let ix = 2 * tx - padLeft + j
+            let inside = 0 <= iy && iy < height && 0 <= ix && ix < width
+            pixels[4 * i + j] = inside ? UnsafePointer(rows.rows + ((image * height + iy) * width + ix) * cp) : rows.zero
+          }
+        }
+        qs16Winograd2x2Input4x4AVX2(pixels: pixels, channels: cp, output: slot.transformed + t * cp,
+                                    planeStride: perTask * cp)
+      }
+      for b in 0..<blocks {
+        for xi in 0..<16 {
+          qs16IGEMM4x16AVX2Accumulators(
+            rows: count, taps: 1, pairsPerTap: cp / 2, a: slot.planeRows + xi * perTask, aOffset: 0,
+            block: packed.pointer + (xi * blocks + b) * blockBytes, output: slot.sums + xi * perTask * 16,
+            outputStride: 16)
+        }
+        let header = UnsafeRawPointer(headers.pointer + b * PackedWeights.headerBytes)
+        for t in 0..<count {
+          let (image, tile) = (first + t).quotientAndRemainder(dividingBy: tileImage)
+          let (ty, tx) = tile.quotientAndRemainder(dividingBy: tilesWide)
+          let oy = 2 * ty, ox = 2 * tx
+          q8Winograd2x2OutputAVX2(
+            accumulators: slot.sums + t * 16, planeStride: perTask * 16, header: header,
+            quantization: quantization, signedOutput: signedOutput, columns: min(16, n - 16 * b),
+            output: output + ((image * oh + oy) * ow + ox) * n + 16 * b, rowStride: ow * n, pixelStride: n,
+            rows: min(2, oh - oy), cols: min(2, ow - ox))
+        }
+      }
+    }
+  }
+
+  /// The cached workspace if it fits this input shape and thread count, else a new one.
+  /// Concurrent runs each get their own.
+  private func takeWorkspace(batch: Int, height: Int, width: Int, tiles: Int) throws(Status) -> WinogradWorkspace {
+    let cached = cachedWorkspace.withLock { $0.take() }
+    let threads = threadCount
+    if let cached, cached.batch == batch, cached.height == height, cached.width == width,
+       cached.slots.count == threads {
+      return cached
+    }
+    // V of a task (16 planes of int16 rows) within about 96 KiB of L2, in whole 4-row tiles of
+    // the GEMM; fewer where that leaves a thread without tasks.
+    var perTask = max(4, min(64, 3072 / paddedChannels) & ~3)
+    while perTask > 4 && (tiles + perTask - 1) / perTask < 2 * threads { perTask -= 4 }
+    let rows = try S16Rows(pixels: checkedProduct(batch, height, width), rowLength: paddedChannels)
+    var slots: [WinogradSlot] = []
+    for _ in 0..<threads {
+      slots.append(try WinogradSlot(tiles: perTask, paddedChannels: paddedChannels))
+    }
+    return WinogradWorkspace(batch: batch, height: height, width: width, tilesPerTask: perTask, rows: rows,
+                             slots: slots)
+  }
+}
+
+/// Input rows of one input shape and a scratch slot per thread.
+final class WinogradWorkspace: @unchecked Sendable {
+  let batch, height, width, tilesPerTask: Int
+  let rows: S16Rows
+  let slots: [WinogradSlot]
+  private let free: Mutex<[Int]>
+
+  init(batch: Int, height: Int, width: Int, tilesPerTask: Int, rows: S16Rows, slots: [WinogradSlot]) {
+    self.batch = batch
+    self.height = height
+    self.width = width
+    self.tilesPerTask = tilesPerTask
+    self.rows = rows
+    self.slots = slots
+    free = Mutex(Array(slots.indices))
+  }
+
+  /// A free slot. A task waits only if the thread count grew since the workspace was made.
+  func acquire() -> Int {
+    while true {
+      if let i = free.withLock({ $0.popLast() }) { return i }
+    }
+  }
+
+  func release(_ index: Int) { free.withLock { $0.append(index) } }
+}
+
+/// One task's scratch: the transformed input tiles (`tiles` int16 rows per plane), the GEMM
+/// row pointers into them, the int32 sums of one block of 16 output channels, and a tile's
+/// 16 input row pointers.
+final class WinogradSlot: @unchecked Sendable {
+  let buffer: AlignedBuffer
+  let transformed: UnsafeMutablePointer<Int16>
+  let planeRows: UnsafePointer<UnsafePointer<Int16>>
+  let sums: UnsafeMutablePointer<Int32>
+  let pixels: UnsafeMutablePointer<UnsafePointer<Int16>>
+
+  init(tiles: Int, paddedChannels: Int) throws(Status) {
+    let rowsBytes = try checkedProduct(16, tiles, paddedChannels, 2)
+    let tableBytes = try checkedProduct(16, tiles, 8)
+    let sumsBytes = try checkedProduct(16, tiles, 16, 4)
+    let round = { (bytes: Int) in (bytes + 63) & ~63 }
+    buffer = try AlignedBuffer(byteCount: round(rowsBytes) + round(tableBytes) + sumsBytes + 16 * 8)
+    transformed = buffer.typed(Int16.self)
+    let table = (buffer.pointer + round(rowsBytes)).assumingMemoryBound(to: UnsafePointer<Int16>.self)
+    for r in 0..<(16 * tiles) { table[r] = UnsafePointer(transformed + r * paddedChannels) }
+    planeRows = UnsafePointer(table)
+    sums = (buffer.pointer + round(rowsBytes) + round(tableBytes)).assumingMemoryBound(to: Int32.self)
+    pixels = (buffer.pointer + round(rowsBytes) + round(tableBytes) + sumsBytes)
+      .assumingMemoryBound(to: UnsafePointer<Int16>.self)
+  }
+}
