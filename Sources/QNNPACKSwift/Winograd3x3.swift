@@ -97,14 +97,16 @@ final class Winograd3x3: @unchecked Sendable {
     let rows = workspace.rows
     convertToS16Rows(inputType, input, pixels: batch * height * width, groups: 1, channels: channels,
                      paddedChannels: cp, zeroPoint: inputZeroPoint, output: rows.rows)
-    let perTask = workspace.tilesPerTask
+    let perTask = workspace.tilesPerTask, blocksPerTask = workspace.blocksPerTask
+    let tileTasks = (tiles + perTask - 1) / perTask, parts = (blocks + blocksPerTask - 1) / blocksPerTask
     let tileImage = tilesHigh * tilesWide
     let signedOutput = inputType == .int8
-    parallelFor((tiles + perTask - 1) / perTask, work: tiles * 16 * cp * n) { task in
+    parallelFor(tileTasks * parts, work: tiles * 16 * cp * n) { task in
       let index = workspace.acquire()
       defer { workspace.release(index) }
       let slot = workspace.slots[index]
-      let first = task * perTask, count = min(perTask, tiles - first)
+      let (tileTask, part) = task.quotientAndRemainder(dividingBy: parts)
+      let first = tileTask * perTask, count = min(perTask, tiles - first)
       let pixels = slot.pixels
       for t in 0..<count {
         let (image, tile) = (first + t).quotientAndRemainder(dividingBy: tileImage)
@@ -120,7 +122,7 @@ final class Winograd3x3: @unchecked Sendable {
         qs16Winograd2x2Input4x4AVX2(pixels: pixels, channels: cp, output: slot.transformed + t * cp,
                                     planeStride: perTask * cp)
       }
-      for b in 0..<blocks {
+      for b in (part * blocksPerTask)..<min(blocks, (part + 1) * blocksPerTask) {
         for xi in 0..<16 {
           qs16IGEMM4x16AVX2Accumulators(
             rows: count, taps: 1, pairsPerTap: cp / 2, a: slot.planeRows + xi * perTask, aOffset: 0,
@@ -153,30 +155,38 @@ final class Winograd3x3: @unchecked Sendable {
     }
     // V of a task (16 planes of int16 rows) within about 96 KiB of L2, in whole 4-row tiles of
     // the GEMM; fewer where that leaves a thread without tasks.
-    var perTask = max(4, min(64, 3072 / paddedChannels) & ~3)
-    while perTask > 4 && (tiles + perTask - 1) / perTask < 2 * threads { perTask -= 4 }
+    let perTask = max(4, min(64, 3072 / paddedChannels) & ~3)
+    // Too few tile tasks to keep the threads busy: the output channels are split too (each
+    // part transforms its tiles again, a few % of the work).
+    let tileTasks = (tiles + perTask - 1) / perTask
+    let parts = threads > 1 ? min(blocks, (4 * threads + tileTasks - 1) / tileTasks) : 1
+    let blocksPerTask = (blocks + parts - 1) / parts
     let rows = try S16Rows(pixels: checkedProduct(batch, height, width), rowLength: paddedChannels)
     var slots: [WinogradSlot] = []
     for _ in 0..<threads {
       slots.append(try WinogradSlot(tiles: perTask, paddedChannels: paddedChannels))
     }
-    return WinogradWorkspace(batch: batch, height: height, width: width, tilesPerTask: perTask, rows: rows,
-                             slots: slots)
+    return WinogradWorkspace(batch: batch, height: height, width: width, tilesPerTask: perTask,
+                             blocksPerTask: blocksPerTask, rows: rows, slots: slots)
   }
 }
 
 /// Input rows of one input shape and a scratch slot per thread.
 final class WinogradWorkspace: @unchecked Sendable {
-  let batch, height, width, tilesPerTask: Int
+  let batch, height, width: Int
+  /// A task's tiles and blocks of 16 output channels.
+  let tilesPerTask, blocksPerTask: Int
   let rows: S16Rows
   let slots: [WinogradSlot]
   private let free: Mutex<[Int]>
 
-  init(batch: Int, height: Int, width: Int, tilesPerTask: Int, rows: S16Rows, slots: [WinogradSlot]) {
+  init(batch: Int, height: Int, width: Int, tilesPerTask: Int, blocksPerTask: Int, rows: S16Rows,
+       slots: [WinogradSlot]) {
     self.batch = batch
     self.height = height
     self.width = width
     self.tilesPerTask = tilesPerTask
+    self.blocksPerTask = blocksPerTask
     self.rows = rows
     self.slots = slots
     free = Mutex(Array(slots.indices))
