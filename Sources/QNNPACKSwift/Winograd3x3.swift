@@ -48,33 +48,40 @@ final class Winograd3x3: @unchecked Sendable {
     inputZeroPoint = arguments.inputZeroPoint
     quantization = arguments.output
 
-    // U[xi][row][c], xi = 4i + j.
     let c = channels, n = outputChannels
-    var u = [Int16](repeating: 0, count: try checkedProduct(16, n, c))
-    for r in 0..<n {
-      for ic in 0..<c {
-        let g = (0..<9).map { Int32(gemm.weight(r, $0 * c + ic)) }
-        // Rows of G' g, then of (G' g) G'ᵀ: [2a, a + b + c, a − b + c, 2c] both ways.
-        @inline(__always) func spread(_ a: Int32, _ b: Int32, _ c: Int32) -> [Int32] {
-          [2 * a, a + b + c, a - b + c, 2 * c]
-        }
-        let columns = (0..<3).map { kx in spread(g[kx], g[3 + kx], g[6 + kx]) }
-        for i in 0..<4 {
-          let row = spread(columns[0][i], columns[1][i], columns[2][i])
-          for j in 0..<4 { u[((4 * i + j) * n + r) * c + ic] = Int16(row[j]) }
-        }
-      }
-    }
     blockBytes = PackedWeights.blockBytes(pairs: paddedChannels / 2)
     packed = try AlignedBuffer(byteCount: checkedProduct(16, blocks, blockBytes))
     headers = try AlignedBuffer(byteCount: checkedProduct(blocks, PackedWeights.headerBytes))
     for b in 0..<blocks {
-      let base = 16 * b, count = min(16, n - base)
-      writeBlockHeader(headers.pointer + b * PackedWeights.headerBytes, channels: count,
+      let base = 16 * b
+      writeBlockHeader(headers.pointer + b * PackedWeights.headerBytes, channels: min(16, n - base),
                        bias: { gemm.bias(base + $0) }, multiplier: { gemm.multiplier(base + $0) })
-      for xi in 0..<16 {
-        packWeightBlock(packed.pointer + (xi * blocks + b) * blockBytes, channels: count, reduction: c,
-                        weight: { ch, k in u[(xi * n + base + ch) * c + k] }, bias: { _ in 0 }, multiplier: { _ in 0 })
+    }
+    // U written straight into the `PackedWeights` layout (the per-element closures of
+    // `packWeightBlock` cost tens of ms on large layers): zero headers, padding lanes and pad
+    // channel; U[xi][row][ic] at block (xi, row / 16), lane of row % 16, pair ic / 2.
+    packed.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: packed.byteCount)
+    let laneOf = (0..<PackedWeights.lanes).map { PackedWeights.laneChannel.firstIndex(of: $0)! }
+    @inline(__always) func spread(_ a: Int32, _ b: Int32, _ c: Int32) -> SIMD4<Int32> {
+      SIMD4(2 * a, a + b + c, a - b + c, 2 * c)
+    }
+    let kernel = try AlignedBuffer(count: 9 * c, of: Int32.self)
+    let g = kernel.typed(Int32.self)
+    let u = packed.typed(Int16.self), plane = blocks * blockBytes / 2, pair = PackedWeights.pairBytes / 2
+    for r in 0..<n {
+      for k in 0..<(9 * c) { g[k] = Int32(gemm.weight(r, k)) }
+      let (b, channel) = r.quotientAndRemainder(dividingBy: 16)
+      let lane = (b * blockBytes + PackedWeights.headerBytes) / 2 + 2 * laneOf[channel]
+      for ic in 0..<c {
+        // G' applied to the kernel's columns, then to the rows of that; xi = 4i + j.
+        let c0 = spread(g[ic], g[3 * c + ic], g[6 * c + ic])
+        let c1 = spread(g[c + ic], g[4 * c + ic], g[7 * c + ic])
+        let c2 = spread(g[2 * c + ic], g[5 * c + ic], g[8 * c + ic])
+        let element = lane + (ic / 2) * pair + ic % 2
+        for i in 0..<4 {
+          let row = spread(c0[i], c1[i], c2[i])
+          for j in 0..<4 { u[(4 * i + j) * plane + element] = Int16(row[j]) }
+        }
       }
     }
   }
