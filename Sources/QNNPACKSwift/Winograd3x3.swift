@@ -161,7 +161,7 @@ final class Winograd3x3: @unchecked Sendable {
       return cached
     }
     // V of a task (16 planes of int16 rows) within about 96 KiB of L2, in whole 4-row tiles of
-    // the GEMM; fewer where that leaves a thread without tasks.
+    // the GEMM. Results do not depend on the split: every tile is computed alike.
     let perTask = max(4, min(64, 3072 / paddedChannels) & ~3)
     // Too few tile tasks to keep the threads busy: the output channels are split too (each
     // part transforms its tiles again, a few % of the work).
