@@ -23,7 +23,8 @@ final class Winograd3x3: @unchecked Sendable {
   let inputType: DType
   let inputZeroPoint: Int32
   let quantization: OutputQuantization
-  /// Plane after plane, `blocks` packed blocks of `U` (zero biases: the sums are shifted first).
+  /// Plane after plane, `blocks` packed blocks of `U` (zero biases: the biases are added to
+  /// the sums once they are scaled back).
   let packed: AlignedBuffer
   let blockBytes: Int
   /// Per block of 16 output channels, the header with the real biases and multipliers.
