@@ -12,6 +12,9 @@ x = rng.integers(0, 256, (2, 9, 9, 8), dtype=np.uint8)
 xs = rng.integers(-128, 128, (2, 9, 9, 8), dtype=np.int8)
 w = rng.integers(-128, 128, (17, 3, 3, 8), dtype=np.int8)
 dw = rng.integers(-128, 128, (16, 3, 3, 1), dtype=np.int8)
+rng16 = np.random.default_rng(1)  # 3x3 s1 with 16+ channels: the Winograd path on avx2
+x16 = rng16.integers(0, 256, (1, 7, 6, 18), dtype=np.uint8)
+w16 = rng16.integers(-128, 128, (17, 3, 3, 18), dtype=np.int8)
 q = dict(input_scale=0.05, input_zero_point=128, weight_scale=0.01, weight_zero_point=0,
          output_scale=0.5, output_zero_point=100)
 qs8 = dict(q, input_zero_point=-3, output_zero_point=7)
@@ -22,6 +25,7 @@ cases = {
     "conv2d": lambda m: m.conv2d(x, w, padding=1, **q),
     "conv2d_int8": lambda m: m.conv2d(xs, w, stride=2, padding="same", **qs8),
     "depthwise": lambda m: m.conv2d(x, dw, groups=8, padding=1, **q),
+    "conv2d_winograd": lambda m: m.conv2d(x16, w16, padding=1, **q),
     "linear": lambda m: m.linear(x.reshape(2, -1)[:, :72], w.reshape(17, -1), **q),
     "add": lambda m: m.add(x, x[:, :1], **pair),
     "max_pool2d": lambda m: m.max_pool2d(x, 3, 2, 1),

@@ -52,6 +52,23 @@ public func qs16IGEMM4x16AVX2Dequantized(
   })
 }
 
+/// Same GEMM storing the raw int32 accumulators in lane order (16 per row, `outputStride`
+/// int32 apart), for operators that transform them before requantizing (Winograd).
+public func qs16IGEMM4x16AVX2Accumulators(
+  rows: Int, taps: Int, pairsPerTap: Int, a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
+  block: UnsafeRawPointer, output: UnsafeMutablePointer<Int32>, outputStride: Int
+) {
+  @inline(__always) func store(_ r: Int, _ acc0: __m256i, _ acc1: __m256i) {
+    let out = UnsafeMutableRawPointer(output + r &* outputStride)
+    out.storeBytes(of: acc0, as: __m256i.self)
+    (out + 32).storeBytes(of: acc1, as: __m256i.self)
+  }
+  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, false, one: store, two: { r, a0, a1, b0, b1 in
+    store(r, a0, a1)
+    store(r &+ 1, b0, b1)
+  })
+}
+
 /// Stores one row's accumulators (lane order), or two consecutive rows' at once.
 private typealias StoreRow = (Int, __m256i, __m256i) -> Void
 private typealias StoreTwoRows = (Int, __m256i, __m256i, __m256i, __m256i) -> Void

@@ -25,6 +25,8 @@ final class Convolution2D: @unchecked Sendable {
   /// Fully connected layers: the blocks again with int8 weights (where they fit), streamed at
   /// half the bytes when a run has too few rows to reuse the weights. Set by the GEMM init only.
   private(set) var narrowPacked: PackedGEMM?
+  /// Ungrouped 3×3 stride 1 on AVX2, where its sums allow: the Winograd path. Set by the GEMM init only.
+  private(set) var winograd: Winograd3x3?
   /// Depthwise: indirection of the last input shape; taken while a run uses it.
   private let cachedDepthwise = Mutex<DepthwiseWorkspace?>(nil)
   /// Input rows and indirection of the last input shape; taken while a run uses it.
@@ -96,6 +98,7 @@ final class Convolution2D: @unchecked Sendable {
       blockBytes = blocks.blockBytes
       packed = blocks.packed
       zeroRow = nil
+      winograd = try Winograd3x3.make(window: window, gemm: gemm, arguments: arguments, kernelISA: kernelISA)
       if narrowWeights && window.taps == 1 && groups == 1 && kernelISA == .avx2 && gemm.weightsFitInt8 {
         narrowPacked = try gemm.packPatch(narrow: true)
       }
@@ -113,6 +116,8 @@ final class Convolution2D: @unchecked Sendable {
     _ = try checkedProduct(batch, size.height, size.width, outputChannels)
     if depthwise {
       try runDepthwise(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
+    } else if let winograd, Winograd3x3.pays(outputSize: size) {
+      try winograd.run(batch: batch, height: height, width: width, outputSize: size, input: input, output: output)
     } else {
       try runGEMM(batch: batch, height: height, width: width, outputSize: size, input: input,
                   zeroPoint: inputZeroPoint, epilogue: .quantized(inputType, quantization), output: output)
