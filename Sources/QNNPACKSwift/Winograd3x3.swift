@@ -176,7 +176,7 @@ final class Winograd3x3: @unchecked Sendable {
   /// Concurrent runs each get their own.
   private func takeWorkspace(batch: Int, height: Int, width: Int, tiles: Int) throws(Status) -> WinogradWorkspace {
     let cached = cachedWorkspace.withLock { $0.take() }
-    let threads = threadCount
+    let threads = min(threadCount, WinogradWorkspace.maxSlots)
     if let cached, cached.batch == batch, cached.height == height, cached.width == width,
        cached.slots.count == threads {
       return cached
@@ -206,7 +206,10 @@ final class WinogradWorkspace: @unchecked Sendable {
   let tilesPerTask, blocksPerTask: Int
   let rows: S16Rows
   let slots: [WinogradSlot]
-  private let free: Mutex<[Int]>
+  /// Bit i set: slot i is free. An atomic word rather than a `Mutex`, whose futex
+  /// ThreadSanitizer cannot see (it reported the slot list as a race).
+  private let free: Atomic<UInt64>
+  static let maxSlots = UInt64.bitWidth
 
   init(batch: Int, height: Int, width: Int, tilesPerTask: Int, blocksPerTask: Int, rows: S16Rows,
        slots: [WinogradSlot]) {
@@ -217,17 +220,24 @@ final class WinogradWorkspace: @unchecked Sendable {
     self.blocksPerTask = blocksPerTask
     self.rows = rows
     self.slots = slots
-    free = Mutex(Array(slots.indices))
+    free = Atomic(slots.count == Self.maxSlots ? ~0 : (1 << UInt64(slots.count)) - 1)
   }
 
-  /// A free slot. A task waits only if the thread count grew since the workspace was made.
+  /// A free slot. A task waits only if the thread count grew since the workspace was made
+  /// (or exceeds `maxSlots`).
   func acquire() -> Int {
     while true {
-      if let i = free.withLock({ $0.popLast() }) { return i }
+      let word = free.load(ordering: .relaxed)
+      if word != 0 {
+        let i = word.trailingZeroBitCount
+        if free.compareExchange(expected: word, desired: word & ~(1 << UInt64(i)), ordering: .acquiring).exchanged {
+          return i
+        }
+      }
     }
   }
 
-  func release(_ index: Int) { free.withLock { $0.append(index) } }
+  func release(_ index: Int) { free.bitwiseOr(1 << UInt64(index), ordering: .releasing) }
 }
 
 /// One task's scratch: the transformed input tiles (`tiles` int16 rows per plane), the GEMM
