@@ -19,7 +19,7 @@ public func qnnps_softmax(
     try type.checkZeroPoint(inputZeroPoint)
     let q = try type.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax)
     let count = try checkedProduct(outer, length, inner)
-    _ = try checkedProduct(inner, 16)
+    _ = try checkedProduct(max(length, inner), 32)  // the scratch bytes, with room
     if count == 0 { return }
     let input = try nonNull(input), output = try nonNull(output)
     var exps = [Double](repeating: 0, count: 256)
@@ -42,7 +42,7 @@ private func softmax<T: QuantizedElement>(
   exps.withUnsafeBufferPointer { exps in
     parallelFor((outer + rowsPerTask - 1) / rowsPerTask, work: 8 * outer * rowSize) { task in
       let first = task * rowsPerTask
-      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * inner) { scratch in
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: inner == 1 ? length + 3 : 3 * (inner + 3)) { scratch in
         let rows = min(rowsPerTask, outer - first)
         if isa >= .avx2 {
           q8SoftmaxAVX2(signedIO: T.self == Int8.self, rows: rows, length: length, inner: inner,
