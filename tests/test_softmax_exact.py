@@ -141,6 +141,30 @@ def test_softmax_near_ties(dtype, threads, kernel_family):
         assert_same(qs.softmax(x, axis, **kw), ref.softmax(x, axis, **kw))
 
 
+# Found by search: (input scale, output scale, element) where the product
+# e * (1 / (sum * output_scale)) rounds to the other side of .5 from the reference's
+# (e / sum) / output_scale, on the row (37 i + 11) mod 256 of 300 values (zero point 0).
+PRODUCT_ROUNDS_APART = [(0.0017202278831973672, 1.4425196241063531e-05, 177),
+                        (0.0006092846742831171, 2.7493026209413074e-05, 56)]
+
+
+@pytest.mark.parametrize("dtype", [U8, I8], ids=["u8", "i8"])
+@pytest.mark.parametrize("input_scale, output_scale, i", PRODUCT_ROUNDS_APART)
+def test_softmax_divides_where_the_product_rounds_apart(dtype, input_scale, output_scale, i,
+                                                        threads, kernel_family):
+    shift = 0 if dtype == U8 else -128
+    x = ((np.arange(300) * 37 + 11) % 256 + shift).astype(dtype)
+    d = _dequantized(x, input_scale, shift)
+    e = np.exp(d - d.max())
+    total = e.sum()
+    assert np.rint(e[i] / total / np.float32(output_scale)) != np.rint(
+        e[i] * (1 / (total * np.float64(np.float32(output_scale)))))
+    kw = dict(input_scale=input_scale, input_zero_point=shift, output_scale=output_scale,
+              output_zero_point=shift)
+    assert_same(qs.softmax(x, **kw), ref.softmax(x, **kw))
+    assert_same(qs.softmax(x[None], **kw), ref.softmax(x[None], **kw))
+
+
 @pytest.mark.parametrize("dtype", [U8, I8], ids=["u8", "i8"])
 def test_softmax_exact_ties(dtype, threads, kernel_family):
     """y / output_scale exactly 0.5: m = 1, 2, 4, ... equal maxima, every other element so far

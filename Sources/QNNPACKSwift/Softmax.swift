@@ -1,5 +1,6 @@
 import QNNPACKAVX2
 import QNNPACKKernels
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,13 +23,23 @@ public func qnnps_softmax(
     _ = try checkedProduct(max(length, inner), 32)  // the scratch bytes, with room
     if count == 0 { return }
     let input = try nonNull(input), output = try nonNull(output)
-    var exps = [Double](repeating: 0, count: 256)
-    for d in 0..<256 { exps[d] = exp(-Double(inputScale) * Double(d)) }
+    let exps = expTable(inputScale)
     switch type {
     case .uint8: softmax(outer, length, inner, input, exps, Double(outputScale), q, output, UInt8.self)
     case .int8: softmax(outer, length, inner, input, exps, Double(outputScale), q, output, Int8.self)
     }
   }
+}
+
+/// The last input scale's `exps` (`exps[k] = exp(−input_scale · k)`): 256 `exp` calls cost
+/// more than a small softmax, and a model calls softmax with the same scale every time.
+private let lastExpTable = Mutex<(scale: Float, exps: [Double])>((0, []))
+
+private func expTable(_ scale: Float) -> [Double] {
+  if let exps = lastExpTable.withLock({ $0.scale == scale ? $0.exps : nil }) { return exps }
+  let exps = (0..<256).map { exp(-Double(scale) * Double($0)) }
+  lastExpTable.withLock { $0 = (scale, exps) }
+  return exps
 }
 
 private func softmax<T: QuantizedElement>(
