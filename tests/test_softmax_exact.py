@@ -168,24 +168,34 @@ def test_softmax_divides_where_the_product_rounds_apart(dtype, input_scale, outp
 @pytest.mark.parametrize("dtype", [U8, I8], ids=["u8", "i8"])
 def test_softmax_exact_ties(dtype, threads, kernel_family):
     """y / output_scale exactly 0.5: m = 1, 2, 4, ... equal maxima, every other element so far
-    below that its exp underflows to 0, output scale 2 / m; rounds half to even (to 0)."""
+    below that its exp underflows to 0, output scale 2 / m; rounds half to even (to 0). Over
+    a middle axis the 7 positions hold m/2, m or 2m maxima (0.5 next to 1 and 0.25 in one
+    vector: each position's own sum where the kernels divide)."""
     rng = np.random.default_rng([TAG, 4, dtype == I8])
-    qmin = qrange(dtype)[0]
+    qmin, qmax = qrange(dtype)
+
+    def row(n, m):
+        x = rand_q(rng, (n,), dtype) // 4  # at least 96 below the maxima
+        x[rng.permutation(n)[:m]] = qmax
+        return x
+
     for n in (1, 2, 5, 8, 16, 17, 64, 130, 300):
         for m in (1, 2, 4, 8, 16, 64, 128):
             if m > n:
                 continue
-            x = rand_q(rng, (n,), dtype) // 4  # at least 96 below the maxima
-            x[rng.permutation(n)[:m]] = qrange(dtype)[1]
-            for layout in ("last", "middle"):
-                xs, axis = (x[None, :], -1) if layout == "last" else (np.repeat(x[:, None], 3, 1), 0)
-                kw = dict(input_scale=10.0, input_zero_point=0, output_scale=2.0 / m,
-                          output_zero_point=qmin + 1)
-                expected = ref.softmax(xs, axis, **kw)
-                assert set(np.unique(expected).tolist()) <= {qmin + 1}
-                assert_same(qs.softmax(xs, axis, **kw), expected)
-                kw["output_scale"] = 2.0 / (3 * m)  # ~1.5, float32 a hair off
-                assert_same(qs.softmax(xs, axis, **kw), ref.softmax(xs, axis, **kw))
+            kw = dict(input_scale=10.0, input_zero_point=0, output_scale=2.0 / m,
+                      output_zero_point=qmin + 1)
+            x = row(n, m)[None, :]
+            expected = ref.softmax(x, -1, **kw)
+            assert set(np.unique(expected).tolist()) <= {qmin + 1}
+            assert_same(qs.softmax(x, -1, **kw), expected)
+            counts = [min(n, max(1, m * 2 ** (j % 3) // 2)) for j in range(7)]
+            x = np.stack([row(n, c) for c in counts], axis=1)
+            expected = ref.softmax(x, 0, **kw)
+            assert (expected == qmin + 1).any()
+            assert_same(qs.softmax(x, 0, **kw), expected)
+            kw["output_scale"] = 2.0 / (3 * m)  # ~1.5, float32 a hair off
+            assert_same(qs.softmax(x, 0, **kw), ref.softmax(x, 0, **kw))
 
 
 @pytest.mark.parametrize("dtype", [U8, I8], ids=["u8", "i8"])
