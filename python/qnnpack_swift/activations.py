@@ -40,8 +40,9 @@ def _lookup_operator(dtype_code, function, parameter, input_scale, input_zero_po
                                  output_scale, output_zero_point, lo, hi)
 
 
-# The native table run (lookup_run bound to its operator) of a call by (dtype, function, parameter, raw qparams, kernel
-# family), for exact Python float scales and int zero points / bounds (or None).
+# The native table run (lookup_run bound to its operator) of a call by (dtype number, function, parameter, raw
+# qparams, kernel family), for exact Python float scales and int zero points / bounds (or None). The dtype's number:
+# hashing a dtype costs more than the rest of the key.
 _LOOKUP_OPERATORS = {}
 
 
@@ -53,11 +54,16 @@ def _lookup(function, x, parameter, input_scale, input_zero_point, output_scale,
             and (type(output_zero_point) is int or output_zero_point is None)
             and (output_min is None or type(output_min) is int)
             and (output_max is None or type(output_max) is int)):
-        key = (x.dtype, function, parameter, input_scale, input_zero_point, output_scale,
+        key = (x.dtype.num, function, parameter, input_scale, input_zero_point, output_scale,
                output_zero_point, output_min, output_max, isa)
         run = _LOOKUP_OPERATORS.get(key)
-        if run is not None and (y := v.fast_run(run, x, out, x.dtype, x.shape)) is not None:
-            return y
+        if run is not None:
+            if out is None:
+                y = run(x, None)  # a C-contiguous x of the operator's dtype: the output made natively
+                if y is not NotImplemented:
+                    return y
+            elif (y := v.fast_run(run, x, out, x.dtype, x.shape)) is not None:
+                return y
     x = v.q_array(x, "x")
     input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
     output_scale, output_zero_point = _output_qparams(x, output_scale, output_zero_point,
