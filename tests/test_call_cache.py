@@ -61,6 +61,7 @@ def _calls():
         ("sigmoid", lambda x, out: qs.sigmoid(x, input_scale=0.05, input_zero_point=1, out=out)),
         ("Conv2d", lambda x, out: conv(x, out=out)),
         ("max_pool2d", lambda x, out: qs.max_pool2d(x, 1, out=out)),
+        ("softmax", lambda x, out: qs.softmax(x, 1, input_scale=0.05, input_zero_point=1, out=out)),
         ("global_avg_pool2d", lambda x, out: qs.global_avg_pool2d(
             x, input_scale=0.05, input_zero_point=1, output_scale=0.1, output_zero_point=2, out=out)),
     ]
@@ -103,9 +104,9 @@ def test_fast_path_matches_the_checked_one(name, call):
 
 
 def test_keys_tell_dtypes_and_shapes_apart():
-    """The lookup and global-pooling caches key the dtype by number and (global pooling) not
-    the shape: int8 after uint8 with the same arguments, other shapes, empty or zero-sized
-    inputs still get the checked call's result or error."""
+    """The lookup, softmax and global-pooling caches key the dtype by number and not the
+    shape: int8 after uint8 with the same arguments, other shapes and axes, empty or
+    zero-sized inputs still get the checked call's result or error."""
     kw = dict(input_scale=0.05, input_zero_point=1)
     gap = dict(kw, output_scale=0.1, output_zero_point=2)
     for _ in range(2):
@@ -121,6 +122,12 @@ def test_keys_tell_dtypes_and_shapes_apart():
                 qs.global_avg_pool2d(_x((1, 0, 2, 3)).astype(dtype), **gap)
             with pytest.raises(ValueError, match="4-D"):
                 qs.global_avg_pool2d(_x((2, 3, 3)).astype(dtype), **gap)
+            for shape, axis in [((2, 3, 4, 2), -1), ((2, 3, 4, 2), 1), ((7,), 0)]:
+                x = _x(shape).astype(dtype)
+                np.testing.assert_array_equal(qs.softmax(x, axis, **kw), ref.softmax(x, axis, **kw))
+            assert qs.softmax(_x((3, 0)).astype(dtype), -1, **kw).shape == (3, 0)
+            with pytest.raises(ValueError, match="axis"):
+                qs.softmax(_x((3, 2)).astype(dtype), 2, **kw)
 
 
 def test_quantize_fast_path_unaligned_and_swapped_inputs():

@@ -1113,21 +1113,39 @@ static PyObject* py_softmax(PyObject* self, PyObject* args) {
                         &input_scale, &input_zero_point, &output_scale, &output_zero_point,
                         &output_min, &output_max))
     return NULL;
+  PyObject* created = NULL; /* the output made here when output_obj is None */
+  if (output_obj == Py_None) {
+    /* The fast path of the Python layer: a new output for a C-contiguous q-array;
+       NotImplemented (take the checked path) for anything else. */
+    PyArrayObject* pi = (PyArrayObject*)input_obj;
+    if (!PyArray_CheckExact(input_obj) || qdtype_of(pi) < 0 || !PyArray_IS_C_CONTIGUOUS(pi))
+      Py_RETURN_NOTIMPLEMENTED;
+    created = PyArray_SimpleNew(PyArray_NDIM(pi), PyArray_DIMS(pi), PyArray_TYPE(pi));
+    if (created == NULL) return NULL;
+    output_obj = created;
+  }
   PyArrayObject *input, *output;
   if (check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0 ||
       to_sizes(p, s, 3, fn) < 0 || mul_size(s[0], s[1], &count, fn) < 0 ||
       mul_size(count, s[2], &count, fn) < 0)
-    return NULL;
+    goto fail;
   if ((size_t)PyArray_SIZE(input) != count || s[1] == 0 || s[2] == 0) {
     PyErr_Format(PyExc_ValueError, "%s: outer * length * inner must equal the element count "
                  "(length, inner >= 1)", fn);
-    return NULL;
+    goto fail;
   }
-  if (count == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_softmax, qdtype_of(input), s[0], s[1], s[2], input_scale,
-                input_zero_point, output_scale, output_zero_point, output_min, output_max,
-                DATA(input), DATA(output));
+  if (count == 0) goto done;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_softmax(qdtype_of(input), s[0], s[1], s[2], input_scale,
+                                    input_zero_point, output_scale, output_zero_point, output_min,
+                                    output_max, DATA(input), DATA(output)));
+  if (check_status(status, fn, "qnnps_softmax") < 0) goto fail;
+done:
+  if (created != NULL) return created;
   Py_RETURN_NONE;
+fail:
+  Py_XDECREF(created);
+  return NULL;
 }
 
 /* A float64 vector of `length` elements, or NULL for None; -1 on a bad array. */
@@ -1314,8 +1332,8 @@ static PyMethodDef methods[] = {
     {"lookup_run", py_lookup_run, METH_VARARGS,
      "lookup_run(op, input, output) -> None, or -> a new output when output is None"},
     {"softmax", py_softmax, METH_VARARGS,
-     "softmax(input, output, outer, length, inner, input_scale, input_zero_point, output_scale, "
-     "output_zero_point, output_min, output_max)"},
+     "softmax(input, output or None (-> a new output), outer, length, inner, input_scale, "
+     "input_zero_point, output_scale, output_zero_point, output_min, output_max)"},
     {"normalize", py_normalize, METH_VARARGS,
      "normalize(input, output, batch, pixels, channels, groups, input_scale, input_zero_point, "
      "mean, variance, gamma, beta, eps, output_scale, output_zero_point, output_min, output_max)"},
