@@ -42,6 +42,10 @@ def test_equal_values_of_other_types_are_still_refused(name, bad, error):
     qs.max_pool2d(_x(), (2, 1))
     with pytest.raises(TypeError):
         qs.max_pool2d(_x(), (2, True))
+    gap = dict(input_scale=0.05, input_zero_point=1, output_scale=0.1, output_zero_point=2)
+    qs.global_avg_pool2d(_x(), **gap)
+    with pytest.raises(TypeError):
+        qs.global_avg_pool2d(_x(), **dict(gap, output_zero_point=2.0))
     qs.dequantize(x, 0.05, 1)
     with pytest.raises(TypeError):
         qs.dequantize(x, 0.05, 1.0)
@@ -57,6 +61,9 @@ def _calls():
         ("sigmoid", lambda x, out: qs.sigmoid(x, input_scale=0.05, input_zero_point=1, out=out)),
         ("Conv2d", lambda x, out: conv(x, out=out)),
         ("max_pool2d", lambda x, out: qs.max_pool2d(x, 1, out=out)),
+        ("softmax", lambda x, out: qs.softmax(x, 1, input_scale=0.05, input_zero_point=1, out=out)),
+        ("global_avg_pool2d", lambda x, out: qs.global_avg_pool2d(
+            x, input_scale=0.05, input_zero_point=1, output_scale=0.1, output_zero_point=2, out=out)),
     ]
 
 
@@ -94,6 +101,33 @@ def test_fast_path_matches_the_checked_one(name, call):
     with pytest.raises(TypeError, match="out must be a numpy.ndarray"):
         call(x, [0])
     np.testing.assert_array_equal(x, _x())  # the input is never written
+
+
+def test_keys_tell_dtypes_and_shapes_apart():
+    """The lookup, softmax and global-pooling caches key the dtype by number and not the
+    shape: int8 after uint8 with the same arguments, other shapes and axes, empty or
+    zero-sized inputs still get the checked call's result or error."""
+    kw = dict(input_scale=0.05, input_zero_point=1)
+    gap = dict(kw, output_scale=0.1, output_zero_point=2)
+    for _ in range(2):
+        for dtype in (np.uint8, np.int8):
+            x = _x().astype(dtype)
+            np.testing.assert_array_equal(qs.sigmoid(x, **kw), ref.sigmoid(x, **kw))
+            for shape in [(2, 3, 4, 2), (1, 1, 1, 5), (3, 2, 1, 17)]:
+                x = _x(shape).astype(dtype)
+                np.testing.assert_array_equal(qs.global_avg_pool2d(x, **gap),
+                                              ref.global_avg_pool2d(x, **gap))
+            assert qs.global_avg_pool2d(_x((0, 2, 2, 3)).astype(dtype), **gap).shape == (0, 3)
+            with pytest.raises(ValueError, match="zero-sized axis"):
+                qs.global_avg_pool2d(_x((1, 0, 2, 3)).astype(dtype), **gap)
+            with pytest.raises(ValueError, match="4-D"):
+                qs.global_avg_pool2d(_x((2, 3, 3)).astype(dtype), **gap)
+            for shape, axis in [((2, 3, 4, 2), -1), ((2, 3, 4, 2), 1), ((7,), 0)]:
+                x = _x(shape).astype(dtype)
+                np.testing.assert_array_equal(qs.softmax(x, axis, **kw), ref.softmax(x, axis, **kw))
+            assert qs.softmax(_x((3, 0)).astype(dtype), -1, **kw).shape == (3, 0)
+            with pytest.raises(ValueError, match="axis"):
+                qs.softmax(_x((3, 2)).astype(dtype), 2, **kw)
 
 
 def test_quantize_fast_path_unaligned_and_swapped_inputs():

@@ -1,5 +1,5 @@
-"""qs.softmax against reference.softmax (float64): at most 1 LSB on every element, exact
-matches tallied (printed with -s), plus errors.
+"""qs.softmax against reference.softmax (float64): exactly equal (API.md allows 1 LSB; the
+kernels repeat the reference's float64 operations, see test_softmax_exact.py), plus errors.
 
 Random cases: rank 1-4, any axis (negative too), uint8/int8, input scales 1e-3..1, fixed
 (output_scale=None) or explicit output qparams, clamps, `out=`, non-contiguous inputs.
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, OUT_MM, U8, Case, ExactTally, all_values, assert_unchanged,
-                      assert_within_one_lsb, bad_scale_params, bad_zero_point_params,
+from _support import (I8, OUT_MM, U8, Case, all_values, assert_same, assert_unchanged,
+                      bad_scale_params, bad_zero_point_params,
                       covering_array, log_uniform, non_contiguous, pick, rand_clamp, rand_q,
                       rand_shape, rand_zero_point, ref, snapshot, with_clamp)
 
@@ -56,7 +56,7 @@ def run(case):
     got = qs.softmax(x, axis, **case.kwargs, out=out)
     if case.use_out:
         assert got is out
-    return assert_within_one_lsb(got, case.expected, case)
+    assert_same(got, case.expected, case)
 
 
 def test_case_counts():
@@ -86,7 +86,7 @@ def test_softmax_all_256_values(dtype, axis, threads, kernel_family):
         kw = dict(input_scale=in_s, input_zero_point=in_zp + shift)
         if out_s is not None:
             kw.update(output_scale=out_s, output_zero_point=out_zp + shift)
-        assert_within_one_lsb(qs.softmax(x, axis, **kw), ref.softmax(x, axis, **kw))
+        assert_same(qs.softmax(x, axis, **kw), ref.softmax(x, axis, **kw))
 
 
 @pytest.mark.parametrize("shape, axis", [((1, 1000), -1), ((1, 56, 56, 64), -1),
@@ -97,14 +97,7 @@ def test_softmax_edges(shape, axis, threads, kernel_family):
     for dtype in (U8, I8):
         x = rand_q(rng, shape, dtype)
         kw = dict(input_scale=0.08, input_zero_point=ref.qrange(dtype)[0] + 128)
-        assert_within_one_lsb(qs.softmax(x, axis, **kw), ref.softmax(x, axis, **kw))
-
-
-def test_softmax_exact_match_report(record_property):
-    tally = ExactTally()
-    for case in CASES:
-        tally.add(run(case), case.expected.size)
-    tally.report("softmax", record_property)
+        assert_same(qs.softmax(x, axis, **kw), ref.softmax(x, axis, **kw))
 
 
 def test_softmax_empty_and_input_kept():

@@ -5,7 +5,7 @@ import QNNPACKKernels
 /// (`first + r·rowStep + c·columnStep`, `windowRows × windowColumns` of them) in int32 (the
 /// caller keeps `taps · 255` within int32), then `requantize(f32(acc + offset) · multiplier)`
 /// with `offset = −taps · x_zp`; bit-exact with `q8SumRows` + `q8StoreAverage`. Global average
-/// pooling is one window of `pixels × 1` taps. `signed`: int8 data, else uint8.
+/// pooling is one window of `1 × pixels` taps. `signed`: int8 data, else uint8.
 public func q8AveragePixelAVX2(
   signed: Bool, channels: Int, first: UnsafeRawPointer, windowRows: Int, rowStep: Int, windowColumns: Int,
   columnStep: Int, offset: Int32, multiplier: Float, quantization: OutputQuantization,

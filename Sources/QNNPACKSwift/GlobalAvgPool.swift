@@ -53,8 +53,9 @@ private func globalAvgPoolAVX2(
 ) {
   let offset = Int32(-pixels) * average.inputZeroPoint, multiplier = average.multiplier(divisor: pixels)
   parallelFor(batch, work: batch * pixels * channels) { n in
-    q8AveragePixelAVX2(signed: signed, channels: channels, first: input + n * pixels * channels, windowRows: pixels,
-                       rowStep: channels, windowColumns: 1, columnStep: 0, offset: offset, multiplier: multiplier,
+    // The pixels as the columns of one row: the kernel's inner (unrolled) loop runs over them.
+    q8AveragePixelAVX2(signed: signed, channels: channels, first: input + n * pixels * channels, windowRows: 1,
+                       rowStep: 0, windowColumns: pixels, columnStep: channels, offset: offset, multiplier: multiplier,
                        quantization: average.quantization, output: output + n * channels)
   }
 }

@@ -1,5 +1,6 @@
 import QNNPACKAVX2
 import QNNPACKKernels
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,16 +20,26 @@ public func qnnps_softmax(
     try type.checkZeroPoint(inputZeroPoint)
     let q = try type.output(zeroPoint: outputZeroPoint, min: outputMin, max: outputMax)
     let count = try checkedProduct(outer, length, inner)
-    _ = try checkedProduct(inner, 16)
+    _ = try checkedProduct(max(length, inner), 32)  // the scratch bytes, with room
     if count == 0 { return }
     let input = try nonNull(input), output = try nonNull(output)
-    var exps = [Double](repeating: 0, count: 256)
-    for d in 0..<256 { exps[d] = exp(-Double(inputScale) * Double(d)) }
+    let exps = expTable(inputScale)
     switch type {
     case .uint8: softmax(outer, length, inner, input, exps, Double(outputScale), q, output, UInt8.self)
     case .int8: softmax(outer, length, inner, input, exps, Double(outputScale), q, output, Int8.self)
     }
   }
+}
+
+/// The last input scale's `exps` (`exps[k] = exp(−input_scale · k)`): 256 `exp` calls cost
+/// more than a small softmax, and a model calls softmax with the same scale every time.
+private let lastExpTable = Mutex<(scale: Float, exps: [Double])>((0, []))
+
+private func expTable(_ scale: Float) -> [Double] {
+  if let exps = lastExpTable.withLock({ $0.scale == scale ? $0.exps : nil }) { return exps }
+  let exps = (0..<256).map { exp(-Double(scale) * Double($0)) }
+  lastExpTable.withLock { $0 = (scale, exps) }
+  return exps
 }
 
 private func softmax<T: QuantizedElement>(
@@ -42,7 +53,7 @@ private func softmax<T: QuantizedElement>(
   exps.withUnsafeBufferPointer { exps in
     parallelFor((outer + rowsPerTask - 1) / rowsPerTask, work: 8 * outer * rowSize) { task in
       let first = task * rowsPerTask
-      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * inner) { scratch in
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: inner == 1 ? length + 3 : 3 * (inner + 3)) { scratch in
         let rows = min(rowsPerTask, outer - first)
         if isa >= .avx2 {
           q8SoftmaxAVX2(signedIO: T.self == Int8.self, rows: rows, length: length, inner: inner,

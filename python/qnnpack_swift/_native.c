@@ -680,28 +680,54 @@ static PyObject* py_global_avg_pool(PyObject* self, PyObject* args) {
                         &input_zero_point, &output_scale, &output_zero_point, &output_min,
                         &output_max))
     return NULL;
+  PyObject* created = NULL; /* the output made here when output_obj is None */
+  if (output_obj == Py_None) {
+    /* The fast path of the Python layer: a new [batch, channels] output for a C-contiguous
+       3-D or 4-D q-array; NotImplemented (take the checked path) for anything else. */
+    PyArrayObject* pi = (PyArrayObject*)input_obj;
+    if (!PyArray_CheckExact(input_obj) || qdtype_of(pi) < 0 || !PyArray_IS_C_CONTIGUOUS(pi) ||
+        (PyArray_NDIM(pi) != 3 && PyArray_NDIM(pi) != 4))
+      Py_RETURN_NOTIMPLEMENTED;
+    npy_intp dims[2] = {PyArray_DIM(pi, 0), PyArray_DIM(pi, PyArray_NDIM(pi) - 1)};
+    created = PyArray_SimpleNew(2, dims, PyArray_TYPE(pi));
+    if (created == NULL) return NULL;
+    output_obj = created;
+  }
   PyArrayObject* input = buffer_arg(input_obj, fn, "input", -1, 0);
   PyArrayObject* output =
       input ? buffer_arg(output_obj, fn, "output", PyArray_TYPE(input), 1) : NULL;
-  if (output == NULL) return NULL;
-  if (PyArray_NDIM(input) != 3) {
-    PyErr_Format(PyExc_ValueError, "%s: input must be 3-D [batch, pixels, channels]", fn);
-    return NULL;
+  if (output == NULL) goto fail;
+  /* [batch, height, width, channels] is [batch, height · width, channels]. */
+  const int ndim = PyArray_NDIM(input);
+  if (ndim != 3 && ndim != 4) {
+    PyErr_Format(PyExc_ValueError,
+                 "%s: input must be 3-D [batch, pixels, channels] or 4-D [batch, height, width, "
+                 "channels]", fn);
+    goto fail;
   }
-  const size_t batch = PyArray_DIM(input, 0), pixels = PyArray_DIM(input, 1),
-               channels = PyArray_DIM(input, 2);
+  const size_t batch = PyArray_DIM(input, 0), channels = PyArray_DIM(input, ndim - 1),
+               pixels = ndim == 3 ? (size_t)PyArray_DIM(input, 1)
+                                  : (size_t)PyArray_DIM(input, 1) * (size_t)PyArray_DIM(input, 2);
   if (pixels == 0 || channels == 0) {
     PyErr_Format(PyExc_ValueError, "%s: pixels and channels must be >= 1", fn);
-    return NULL;
+    goto fail;
   }
   const size_t oshape[2] = {batch, channels};
   if (check_shape(output, fn, "output", 2, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
-    return NULL;
-  if (batch == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_global_avg_pool_nwc, qdtype_of(input), batch, pixels, channels,
-                input_scale, input_zero_point, output_scale, output_zero_point, output_min,
-                output_max, DATA(input), DATA(output));
+    goto fail;
+  if (batch == 0) goto done;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_global_avg_pool_nwc(qdtype_of(input), batch, pixels, channels,
+                                                input_scale, input_zero_point, output_scale,
+                                                output_zero_point, output_min, output_max,
+                                                DATA(input), DATA(output)));
+  if (check_status(status, fn, "qnnps_global_avg_pool_nwc") < 0) goto fail;
+done:
+  if (created != NULL) return created;
   Py_RETURN_NONE;
+fail:
+  Py_XDECREF(created);
+  return NULL;
 }
 
 /* ---- elementwise ---------------------------------------------------------------------- */
@@ -1040,19 +1066,38 @@ static PyObject* py_lookup_run(PyObject* self, PyObject* args) {
   PyObject *capsule, *input_obj, *output_obj;
   if (!PyArg_ParseTuple(args, "OOO:lookup_run", &capsule, &input_obj, &output_obj)) return NULL;
   native_op* n = unwrap_operator(capsule, OP_LOOKUP, fn);
+  if (n == NULL) return NULL;
+  PyObject* created = NULL; /* the output made here when output_obj is None */
+  if (output_obj == Py_None) {
+    /* The fast path of the Python layer: a new output for a C-contiguous q-array of the
+       operator's dtype; NotImplemented (take the checked path) for anything else. */
+    PyArrayObject* pi = (PyArrayObject*)input_obj;
+    if (!PyArray_CheckExact(input_obj) || qdtype_of(pi) != n->input_dtype ||
+        !PyArray_IS_C_CONTIGUOUS(pi))
+      Py_RETURN_NOTIMPLEMENTED;
+    created = PyArray_SimpleNew(PyArray_NDIM(pi), PyArray_DIMS(pi), PyArray_TYPE(pi));
+    if (created == NULL) return NULL;
+    output_obj = created;
+  }
   PyArrayObject *input, *output;
-  if (n == NULL ||
-      check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0)
-    return NULL;
+  if (check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0)
+    goto fail;
   if (qdtype_of(input) != n->input_dtype) {
     PyErr_Format(PyExc_TypeError, "%s: input must have dtype %s (the operator's)", fn,
                  qdtype_name(n->input_dtype));
-    return NULL;
+    goto fail;
   }
   const size_t count = PyArray_SIZE(input);
-  if (count == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_lookup_run, n->op, count, DATA(input), DATA(output));
+  if (count == 0) goto done;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_lookup_run(n->op, count, DATA(input), DATA(output)));
+  if (check_status(status, fn, "qnnps_lookup_run") < 0) goto fail;
+done:
+  if (created != NULL) return created;
   Py_RETURN_NONE;
+fail:
+  Py_XDECREF(created);
+  return NULL;
 }
 
 /* softmax(input, output, outer, length, inner, input_scale, input_zero_point, output_scale,
@@ -1068,21 +1113,39 @@ static PyObject* py_softmax(PyObject* self, PyObject* args) {
                         &input_scale, &input_zero_point, &output_scale, &output_zero_point,
                         &output_min, &output_max))
     return NULL;
+  PyObject* created = NULL; /* the output made here when output_obj is None */
+  if (output_obj == Py_None) {
+    /* The fast path of the Python layer: a new output for a C-contiguous q-array;
+       NotImplemented (take the checked path) for anything else. */
+    PyArrayObject* pi = (PyArrayObject*)input_obj;
+    if (!PyArray_CheckExact(input_obj) || qdtype_of(pi) < 0 || !PyArray_IS_C_CONTIGUOUS(pi))
+      Py_RETURN_NOTIMPLEMENTED;
+    created = PyArray_SimpleNew(PyArray_NDIM(pi), PyArray_DIMS(pi), PyArray_TYPE(pi));
+    if (created == NULL) return NULL;
+    output_obj = created;
+  }
   PyArrayObject *input, *output;
   if (check_elementwise(input_obj, output_obj, -1, SAME_AS_INPUT, fn, &input, &output) < 0 ||
       to_sizes(p, s, 3, fn) < 0 || mul_size(s[0], s[1], &count, fn) < 0 ||
       mul_size(count, s[2], &count, fn) < 0)
-    return NULL;
+    goto fail;
   if ((size_t)PyArray_SIZE(input) != count || s[1] == 0 || s[2] == 0) {
     PyErr_Format(PyExc_ValueError, "%s: outer * length * inner must equal the element count "
                  "(length, inner >= 1)", fn);
-    return NULL;
+    goto fail;
   }
-  if (count == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_softmax, qdtype_of(input), s[0], s[1], s[2], input_scale,
-                input_zero_point, output_scale, output_zero_point, output_min, output_max,
-                DATA(input), DATA(output));
+  if (count == 0) goto done;
+  int32_t status;
+  WITHOUT_GIL(status, qnnps_softmax(qdtype_of(input), s[0], s[1], s[2], input_scale,
+                                    input_zero_point, output_scale, output_zero_point, output_min,
+                                    output_max, DATA(input), DATA(output)));
+  if (check_status(status, fn, "qnnps_softmax") < 0) goto fail;
+done:
+  if (created != NULL) return created;
   Py_RETURN_NONE;
+fail:
+  Py_XDECREF(created);
+  return NULL;
 }
 
 /* A float64 vector of `length` elements, or NULL for None; -1 on a bad array. */
@@ -1249,8 +1312,8 @@ static PyMethodDef methods[] = {
      "avg_pool2d(input, output, kh, kw, sh, sw, pt, pl, pb, pr, count_include_pad, input_scale, "
      "input_zero_point, output_scale, output_zero_point, output_min, output_max)"},
     {"global_avg_pool", py_global_avg_pool, METH_VARARGS,
-     "global_avg_pool(input[N,P,C], output[N,C], input_scale, input_zero_point, output_scale, "
-     "output_zero_point, output_min, output_max)"},
+     "global_avg_pool(input[N,P,C] or [N,H,W,C], output[N,C] or None (-> a new output), "
+     "input_scale, input_zero_point, output_scale, output_zero_point, output_min, output_max)"},
     {"add", py_add, METH_VARARGS,
      "add(a, b, output, a_scale, a_zero_point, b_scale, b_zero_point, output_scale, "
      "output_zero_point, output_min, output_max); a and b broadcast to output's shape. "
@@ -1266,10 +1329,11 @@ static PyMethodDef methods[] = {
     {"lookup_create", py_lookup_create, METH_VARARGS,
      "lookup_create(dtype, function, parameter, input_scale, input_zero_point, output_scale, "
      "output_zero_point, output_min, output_max) -> capsule"},
-    {"lookup_run", py_lookup_run, METH_VARARGS, "lookup_run(op, input, output) -> None"},
+    {"lookup_run", py_lookup_run, METH_VARARGS,
+     "lookup_run(op, input, output) -> None, or -> a new output when output is None"},
     {"softmax", py_softmax, METH_VARARGS,
-     "softmax(input, output, outer, length, inner, input_scale, input_zero_point, output_scale, "
-     "output_zero_point, output_min, output_max)"},
+     "softmax(input, output or None (-> a new output), outer, length, inner, input_scale, "
+     "input_zero_point, output_scale, output_zero_point, output_min, output_max)"},
     {"normalize", py_normalize, METH_VARARGS,
      "normalize(input, output, batch, pixels, channels, groups, input_scale, input_zero_point, "
      "mean, variance, gamma, beta, eps, output_scale, output_zero_point, output_min, output_max)"},

@@ -40,8 +40,9 @@ def _lookup_operator(dtype_code, function, parameter, input_scale, input_zero_po
                                  output_scale, output_zero_point, lo, hi)
 
 
-# The native table run (lookup_run bound to its operator) of a call by (dtype, function, parameter, raw qparams, kernel
-# family), for exact Python float scales and int zero points / bounds (or None).
+# The native table run (lookup_run bound to its operator) of a call by (dtype number, function, parameter, raw
+# qparams, kernel family), for exact Python float scales and int zero points / bounds (or None). The dtype's number:
+# hashing a dtype costs more than the rest of the key.
 _LOOKUP_OPERATORS = {}
 
 
@@ -53,11 +54,16 @@ def _lookup(function, x, parameter, input_scale, input_zero_point, output_scale,
             and (type(output_zero_point) is int or output_zero_point is None)
             and (output_min is None or type(output_min) is int)
             and (output_max is None or type(output_max) is int)):
-        key = (x.dtype, function, parameter, input_scale, input_zero_point, output_scale,
+        key = (x.dtype.num, function, parameter, input_scale, input_zero_point, output_scale,
                output_zero_point, output_min, output_max, isa)
         run = _LOOKUP_OPERATORS.get(key)
-        if run is not None and (y := v.fast_run(run, x, out, x.dtype, x.shape)) is not None:
-            return y
+        if run is not None:
+            if out is None:
+                y = run(x, None)  # a C-contiguous x of the operator's dtype: the output made natively
+                if y is not NotImplemented:
+                    return y
+            elif (y := v.fast_run(run, x, out, x.dtype, x.shape)) is not None:
+                return y
     x = v.q_array(x, "x")
     input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype, "input")
     output_scale, output_zero_point = _output_qparams(x, output_scale, output_zero_point,
@@ -114,7 +120,9 @@ def leaky_relu(x, negative_slope=0.01, *, input_scale, input_zero_point, output_
                    output_scale, output_zero_point, output_min, output_max, out)
 
 
-_SOFTMAX_PARAMS = {}  # validated qparams by (dtype, value_key of the qparam arguments)
+# Validated native qparams of softmax by (dtype number, raw qparams), for exact Python float scales and int zero points
+# / bounds (or None).
+_SOFTMAX_PARAMS = {}
 
 
 def softmax(x, axis=-1, *, input_scale, input_zero_point, output_scale=None,
@@ -123,14 +131,28 @@ def softmax(x, axis=-1, *, input_scale, input_zero_point, output_scale=None,
     ``exp(x_i - max x) / Σ exp(x_j - max x)`` of the dequantized input, divided by the output
     scale, rounded half to even, offset and clamped; at most 1 LSB from that definition.
     Output qparams default to scale 1/256, zero point 0 (uint8) or -128 (int8)."""
+    key = None
+    if (type(x) is np.ndarray and type(input_scale) is float and type(input_zero_point) is int
+            and (type(output_scale) is float or output_scale is None)
+            and (type(output_zero_point) is int or output_zero_point is None)
+            and (output_min is None or type(output_min) is int)
+            and (output_max is None or type(output_max) is int)):
+        key = (x.dtype.num, input_scale, input_zero_point, output_scale, output_zero_point,
+               output_min, output_max)
+        params = _SOFTMAX_PARAMS.get(key)
+        if params is not None and out is None and type(axis) is int and -x.ndim <= axis < x.ndim:
+            shape, a = x.shape, axis % x.ndim
+            try:  # a C-contiguous x: the native side makes the output
+                y = _native.softmax(x, None, math.prod(shape[:a]), shape[a],
+                                    math.prod(shape[a + 1:]), *params)
+                if y is not NotImplemented:
+                    return y
+            except ValueError:  # an empty axis: the checked path answers
+                pass
     x = v.q_array(x, "x")
     if x.ndim == 0:
         raise ValueError("x must have at least one dimension for softmax")
     axis = v.axis_index(axis, x.ndim)
-    key = v.value_key((input_scale, input_zero_point, output_scale, output_zero_point,
-                       output_min, output_max))
-    if key is not None:
-        key = (x.dtype, key)
     params = _SOFTMAX_PARAMS.get(key) if key is not None else None
     if params is None:
         input_scale, input_zero_point = v.qparams(input_scale, input_zero_point, x.dtype,

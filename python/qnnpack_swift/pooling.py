@@ -5,7 +5,7 @@ from . import _native
 from . import _validation as v
 
 # (native function, output shape, arguments after input and output) of calls validated
-# before, by (function, input dtype, input shape, value_key of the other arguments).
+# before, by (function, input dtype number, input shape, value_key of the other arguments).
 _CALLS = {}
 
 
@@ -14,13 +14,12 @@ def _cached_call(function, x, out, arguments):
     `out` need the checked path) and the key to remember it under (None: not cacheable)."""
     if type(x) is not np.ndarray or (arguments := v.value_key(arguments)) is None:
         return None, None
-    key = (function, x.dtype, x.shape, arguments)
+    key = (function, x.dtype.num, x.shape, arguments)
     call = _CALLS.get(key)
     if call is None:
         return key, None
     native, shape, args = call
-    pixels = x if len(shape) == 4 else x.reshape(shape[0], -1, shape[1])  # global pooling
-    return key, v.fast_run(native, pixels, out, x.dtype, shape, *args)
+    return key, v.fast_run(native, x, out, x.dtype, shape, *args)
 
 
 def _remember(key, native, shape, *args):
@@ -102,14 +101,34 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, *, count_include_pad=True
         output_scale, output_zero_point, lo, hi))
 
 
+# The validated native arguments of global_avg_pool2d by (dtype number, raw qparams), for exact Python float scales
+# and int zero points / bounds (or None): a small call's key checks and hashes little (not the dtype, the shape).
+_GLOBAL_AVG_POOL_ARGS = {}
+
+
 def global_avg_pool2d(x, *, input_scale, input_zero_point, output_scale, output_zero_point,
                       output_min=None, output_max=None, out=None):
     """Average of ``x`` ``[N, H, W, C]`` over H and W → ``[N, C]``, requantized to
     ``output_scale`` / ``output_zero_point``."""
-    key, y = _cached_call(global_avg_pool2d, x, out, (
-        input_scale, input_zero_point, output_scale, output_zero_point, output_min, output_max))
-    if y is not None:
-        return y
+    key = None
+    if (type(x) is np.ndarray and type(input_scale) is float and type(input_zero_point) is int
+            and type(output_scale) is float and type(output_zero_point) is int
+            and (output_min is None or type(output_min) is int)
+            and (output_max is None or type(output_max) is int)):
+        key = (x.dtype.num, input_scale, input_zero_point, output_scale, output_zero_point,
+               output_min, output_max)
+        args = _GLOBAL_AVG_POOL_ARGS.get(key)
+        if args is not None and x.ndim == 4:
+            if out is None:
+                try:  # a C-contiguous x: the native side makes the output
+                    y = _native.global_avg_pool(x, None, *args)
+                    if y is not NotImplemented:
+                        return y
+                except ValueError:  # no pixels or channels: the checked path answers
+                    pass
+            elif (y := v.fast_run(_native.global_avg_pool, x, out, x.dtype,
+                                  (x.shape[0], x.shape[3]), *args)) is not None:
+                return y
     x = v.q_array(x, "x")
     v.check_ndim(x, 4, "x", "[N, H, W, C]")
     n, height, width, channels = x.shape
@@ -117,8 +136,8 @@ def global_avg_pool2d(x, *, input_scale, input_zero_point, output_scale, output_
     output_scale, output_zero_point = v.qparams(output_scale, output_zero_point, x.dtype, "output")
     v.check_multiplier("input_scale / output_scale", output_scale, input_scale)
     lo, hi = v.clamp_range(output_min, output_max, x.dtype)
-    _remember(key, _native.global_avg_pool, (n, channels), input_scale, input_zero_point,
-              output_scale, output_zero_point, lo, hi)
-    pixels = x.reshape(n, height * width, channels)
-    return v.run_into(out, (n, channels), x.dtype, (x,), lambda y: _native.global_avg_pool(
-        pixels, y, input_scale, input_zero_point, output_scale, output_zero_point, lo, hi))
+    args = (input_scale, input_zero_point, output_scale, output_zero_point, lo, hi)
+    if key is not None:
+        v.remember(_GLOBAL_AVG_POOL_ARGS, key, args)
+    return v.run_into(out, (n, channels), x.dtype, (x,),
+                      lambda y: _native.global_avg_pool(x, y, *args))
