@@ -8,17 +8,27 @@ public func qs16Winograd2x2Input4x4AVX2(
   pixels: UnsafePointer<UnsafePointer<Int16>>, channels: Int, output: UnsafeMutablePointer<Int16>,
   planeStride: Int
 ) {
+  winogradChannelVectors(
+    channels, { transform(pixels, output, planeStride, $0, _mm256_add_epi16, _mm256_sub_epi16) },
+    { transform(pixels, output, planeStride, $0, _mm_add_epi16, _mm_sub_epi16) },
+    { transform(pixels, output, planeStride, $0, { (a: Int16, b: Int16) in a &+ b }, { $0 &- $1 }) })
+}
+
+/// The Winograd input transforms' channel loop: `wide(c)` for 16 channels from `c`, then
+/// `half` for 8, then `one` per channel left.
+@inline(__always)
+func winogradChannelVectors(_ channels: Int, _ wide: (Int) -> Void, _ half: (Int) -> Void, _ one: (Int) -> Void) {
   var c = 0
   while channels &- c >= 16 {
-    transform(pixels, output, planeStride, c, _mm256_add_epi16, _mm256_sub_epi16)
+    wide(c)
     c &+= 16
   }
   if channels &- c >= 8 {
-    transform(pixels, output, planeStride, c, _mm_add_epi16, _mm_sub_epi16)
+    half(c)
     c &+= 8
   }
   while c < channels {
-    transform(pixels, output, planeStride, c, { (a: Int16, b: Int16) in a &+ b }, { $0 &- $1 })
+    one(c)
     c &+= 1
   }
 }

@@ -10,19 +10,10 @@ public func qs16Winograd2x4Input4x6AVX2(
   pixels: UnsafePointer<UnsafePointer<Int16>>, channels: Int, output: UnsafeMutablePointer<Int16>,
   planeStride: Int
 ) {
-  var c = 0
-  while channels &- c >= 16 {
-    transform(pixels, output, planeStride, c, _mm256_add_epi16, _mm256_sub_epi16)
-    c &+= 16
-  }
-  if channels &- c >= 8 {
-    transform(pixels, output, planeStride, c, _mm_add_epi16, _mm_sub_epi16)
-    c &+= 8
-  }
-  while c < channels {
-    transform(pixels, output, planeStride, c, { (a: Int16, b: Int16) in a &+ b }, { $0 &- $1 })
-    c &+= 1
-  }
+  winogradChannelVectors(
+    channels, { transform(pixels, output, planeStride, $0, _mm256_add_epi16, _mm256_sub_epi16) },
+    { transform(pixels, output, planeStride, $0, _mm_add_epi16, _mm_sub_epi16) },
+    { transform(pixels, output, planeStride, $0, { (a: Int16, b: Int16) in a &+ b }, { $0 &- $1 }) })
 }
 
 /// One vector `V` of channels from `c` on: down the rows first (`B₂ᵀ d`), then along them.
