@@ -3,9 +3,12 @@ import Synchronization
 import Glibc
 #endif
 
-/// Persistent kernel threads for `parallelFor`. The caller runs tasks too; workers take
-/// chunks of task indices from a shared counter, so a worker that wakes late costs nothing
-/// but its share. Idle workers spin `spinNanoseconds`, then park on a condition variable.
+/// Persistent kernel threads for `parallelFor`. The caller runs tasks too. Each participant
+/// has a contiguous range of the task indices (the caller the first) and takes chunks of it
+/// from its counter, then helps with the others' ranges through theirs, so a worker that
+/// wakes late costs nothing but its share. Consecutive operators split alike, so a thread
+/// mostly reads rows that it wrote itself, from its own core's cache. Idle workers spin
+/// `spinNanoseconds`, then park on a condition variable.
 ///
 /// One `run` owns the pool at a time; a concurrent or nested `run` returns false and the
 /// caller runs its tasks inline. The job word packs epoch | open | capacity | active so a
@@ -29,7 +32,8 @@ final class ThreadPool: @unchecked Sendable {
 
   private let owned = Atomic<Bool>(false)
   private let job = Atomic<UInt64>(0)
-  private let next = Atomic<Int>(0)
+  /// The next task of each participant's range.
+  private let next: UnsafeMutablePointer<Atomic<Int>>
   /// Workers wanted; worker `i` exits once `i >= size`.
   private let size = Atomic<Int>(0)
   private let sleepers = Atomic<Int>(0)
@@ -38,7 +42,7 @@ final class ThreadPool: @unchecked Sendable {
 
   // Written by the owner before it opens a job, read by the workers that join it.
   private var count = 0
-  private var chunkDivisor = 1
+  private var participants = 1
   private var body: ((Int) -> Void)?
 
   // Owner only.
@@ -46,6 +50,8 @@ final class ThreadPool: @unchecked Sendable {
   private var threads: [pthread_t] = []
 
   init() {
+    next = .allocate(capacity: Self.maxThreads)
+    for i in 0..<Self.maxThreads { (next + i).initialize(to: Atomic(0)) }
     parkMutex = .allocate(capacity: 1)
     parkCondition = .allocate(capacity: 1)
     pthread_mutex_init(parkMutex, nil)
@@ -70,10 +76,8 @@ final class ThreadPool: @unchecked Sendable {
     withoutActuallyEscaping(body) { body in
       self.body = body
       self.count = count
-      // Guided chunks: large while many tasks remain, single tasks at the end for balance;
-      // none over 1/16 of the work, which a preempted worker could hold up.
-      chunkDivisor = 8 * participants
-      next.store(0, ordering: .relaxed)
+      self.participants = participants
+      for r in 0..<participants { next[r].store(rangeStart(r), ordering: .relaxed) }
       epoch += 1
       let word = epoch << Self.epochShift | Self.openBit | UInt64(participants - 1) << Self.capacityShift
       // Sequentially consistent with `sleepers` (see `park`): either a parking worker sees
@@ -84,7 +88,7 @@ final class ThreadPool: @unchecked Sendable {
         pthread_cond_broadcast(parkCondition)
         pthread_mutex_unlock(parkMutex)
       }
-      runTasks(body)
+      runTasks(home: 0, body)
       // Close the job, then wait for the workers inside it to finish their last chunk.
       var state = job.bitwiseAnd(~Self.openBit, ordering: .acquiringAndReleasing).newValue
       var waited = 0
@@ -107,17 +111,26 @@ final class ThreadPool: @unchecked Sendable {
     owned.store(false, ordering: .releasing)
   }
 
-  private func runTasks(_ body: (Int) -> Void) {
-    let count = self.count, divisor = chunkDivisor
-    var start = next.load(ordering: .relaxed)
-    while start < count {
-      let end = start + max(1, (count - start) / divisor)
-      let (exchanged, current) = next.compareExchange(expected: start, desired: end, ordering: .relaxed)
-      if exchanged {
-        for i in start..<end { body(i) }
-        start = end
-      } else {
-        start = current
+  private func rangeStart(_ r: Int) -> Int { r * count / participants }
+
+  /// The tasks of range `home`, then what is left of the others'. Guided chunks: large while
+  /// much of a range remains, single tasks at its end for balance; none over 1/8 of a range,
+  /// which a preempted worker could hold up.
+  private func runTasks(home: Int, _ body: (Int) -> Void) {
+    let p = participants
+    for k in 0..<p {
+      let r = (home + k) % p
+      let end = rangeStart(r + 1)
+      var start = next[r].load(ordering: .relaxed)
+      while start < end {
+        let stop = start + max(1, (end - start) / 8)
+        let (exchanged, current) = next[r].compareExchange(expected: start, desired: stop, ordering: .relaxed)
+        if exchanged {
+          for i in start..<stop { body(i) }
+          start = stop
+        } else {
+          start = current
+        }
       }
     }
   }
@@ -155,7 +168,7 @@ final class ThreadPool: @unchecked Sendable {
     var seen = initial
     while index < size.load(ordering: .relaxed) {
       if join(&seen) {
-        runJoinedTasks()
+        runJoinedTasks(home: index + 1)
         job.subtract(1, ordering: .releasing)
         continue
       }
@@ -166,7 +179,7 @@ final class ThreadPool: @unchecked Sendable {
   /// Not inlined so that this worker's references to `body` are all released before it
   /// leaves the job (the owner then ends `withoutActuallyEscaping`).
   @inline(never)
-  private func runJoinedTasks() { runTasks(body!) }
+  private func runJoinedTasks(home: Int) { runTasks(home: home % participants, body!) }
 
   /// Enters the job if it is open, new to this worker and has room.
   private func join(_ seen: inout UInt64) -> Bool {
