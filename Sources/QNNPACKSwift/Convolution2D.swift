@@ -141,7 +141,8 @@ final class Convolution2D: @unchecked Sendable {
     let imageBytes = height * width * c
     let rowEntries = workspace.rowEntries, step = workspace.step
     let offsets = UnsafePointer(workspace.offsets.typed(Int.self))
-    parallelFor(batch * oh, work: batch * oh * ow * c * window.taps) { task in
+    // A depthwise multiply-accumulate costs ~4 of the GEMM's (one int16 pair per two taps).
+    parallelFor(batch * oh, work: 4 * batch * oh * ow * c * window.taps) { task in
       let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
       depthwiseRow(pixels: ow, offsets: offsets + oy * rowEntries, step: step, input: source + n * imageBytes,
                    output: output + task * ow * c)
