@@ -217,6 +217,47 @@ POINTWISE = _pointwise_cases()
 def test_conv2d_pointwise_many_pixels(case, threads, kernel_family):
     assert_same(run(case), case.expected, case)
 
+
+# ---- first layers over many pixels: row tasks that copy their own patch rows ---------------
+def _patch_cases():
+    cases = []
+    for i in range(24):
+        rng = np.random.default_rng([TAG, 7500 + i])
+        xd, wd = DTYPES[i % 3]
+        C = pick(rng, [1, 3, 5, 7])
+        KH, KW = pick(rng, [(3, 3), (5, 5), (7, 7), (3, 1)])
+        Co = pick(rng, [8, 16, 17, 32, 40])
+        stride = 1 + i % 2
+        padding = pick(rng, [0, 1, "same", (KH // 2, KW // 2, 0, 1)])
+        N = 1 + i % 2
+        H = int(rng.integers(KH + 8, 48))
+        W = max(KW + 2, int(rng.integers(600, 3000)) * stride * stride // (N * H))
+        x, w = rand_q(rng, (N, H, W, C), xd), rand_q(rng, (Co, KH, KW, C), wd)
+        kw = dict(stride=stride, padding=padding, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
+                  weight_scale=log_uniform(rng, 0.005, 0.05, size=Co).astype(np.float32),
+                  weight_zero_point=rand_zero_point(rng, wd))
+        acc = ref.conv2d_accumulators(x, w, None, **kw)
+        bias = (-acc.reshape(-1, Co).mean(axis=0) + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
+        out_s = float((acc.std() + 1) * 0.05 * np.mean(kw["weight_scale"]) / 30)
+        out_zp = rand_zero_point(rng, xd)
+        kw.update(output_scale=out_s, output_zero_point=out_zp)
+        kw = with_clamp(kw, *rand_clamp(rng, xd, out_zp, out_s))
+        want = ref.conv2d(x, w, bias, **kw)
+        params = dict(kind=f"N{N}-{H}x{W}-C{C}-k{KH}x{KW}-s{stride}-Co{Co}", dt=(xd, wd),
+                      **{k: v for k, v in kw.items() if k in QKEYS})
+        case = ConvCase("conv2d", 7500 + i, params, (x, w, bias), kw, want, form="class", use_out=i % 4 == 0)
+        case.origin = "_patch_cases()"
+        cases.append(case)
+    return cases
+
+
+PATCHES = _patch_cases()
+
+
+@pytest.mark.parametrize("case", PATCHES, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+def test_conv2d_patch_rows_many_pixels(case, threads, kernel_family):
+    assert_same(run(case), case.expected, case)
+
 # ---- accumulators beyond int32 ------------------------------------------------------------
 def _wide_cases():
     cases = []
