@@ -53,7 +53,7 @@ private func maxPoolAVX2(
   let w = g.window
   if w.dilationWidth == 1 {
     let (oh, ow) = g.outputSize
-    parallelFor(g.batch * oh, work: g.batch * oh * ow * g.channels * w.taps) { task in
+    parallelFor(g.batch * oh, work: 8 * g.batch * oh * ow * g.channels * w.taps) { task in
       let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
       let (ky, rows) = g.validRows(oy)
       let iy = oy * w.strideHeight - w.padTop + ky * w.dilationHeight
@@ -72,7 +72,8 @@ private func maxPoolAVX2(
   }
 }
 
-/// A pooling window applied to a validated NHWC input.
+/// A pooling window applied to a validated NHWC input. Its passes weigh each tap of each
+/// output element as 8 multiply-accumulates in the thread split, like `parallelRows`.
 struct PoolGeometry {
   let window: Window2D
   let batch, height, width, channels: Int
@@ -94,7 +95,7 @@ struct PoolGeometry {
     _ input: UnsafePointer<T>, _ body: (Int, UnsafePointer<UnsafePointer<T>>, Int) -> Void
   ) {
     let (oh, ow) = outputSize
-    parallelFor(batch * oh, work: batch * oh * ow * channels * window.taps) { task in
+    parallelFor(batch * oh, work: 8 * batch * oh * ow * channels * window.taps) { task in
       let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
       withUnsafeTemporaryAllocation(of: UnsafePointer<T>.self, capacity: window.taps) { rows in
         for ox in 0..<ow {
@@ -126,7 +127,7 @@ extension PoolGeometry {
   func forEachOutputWindow(_ input: UnsafeRawPointer, _ body: (Int, UnsafeRawPointer, Int, Int) -> Void) {
     let (oh, ow) = outputSize
     let w = window
-    parallelFor(batch * oh, work: batch * oh * ow * channels * w.taps) { task in
+    parallelFor(batch * oh, work: 8 * batch * oh * ow * channels * w.taps) { task in
       let (n, oy) = task.quotientAndRemainder(dividingBy: oh)
       let iy = oy * w.strideHeight - w.padTop
       let (ky, rows) = validRows(oy)
