@@ -1,6 +1,5 @@
 import QNNPACKAVX2
 import QNNPACKKernels
-import Synchronization
 
 /// A prepacked 2-D convolution over NHWC (QNNPACK's create → run). Grouped convolutions run
 /// as an indirect GEMM over int16 rows; `group_input_channels == 1` (depthwise, with any
@@ -28,9 +27,9 @@ final class Convolution2D: @unchecked Sendable {
   /// Ungrouped 3×3 stride 1 on AVX2, where its sums allow: the Winograd path. Set by the GEMM init only.
   private(set) var winograd: Winograd3x3?
   /// Depthwise: indirection of the last input shape; taken while a run uses it.
-  private let cachedDepthwise = Mutex<DepthwiseWorkspace?>(nil)
+  private let cachedDepthwise = Locked<DepthwiseWorkspace?>(nil)
   /// Input rows and indirection of the last input shape; taken while a run uses it.
-  private let cachedWorkspace = Mutex<Workspace?>(nil)
+  private let cachedWorkspace = Locked<Workspace?>(nil)
 
   var inputChannels: Int { groups * groupInputChannels }
   /// GEMM over whole patches (`PatchRows`, packed by `packPatch`): one group of few channels.

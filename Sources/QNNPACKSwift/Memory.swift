@@ -24,3 +24,26 @@ final class AlignedBuffer {
 
   deinit { free(pointer) }
 }
+
+/// A value behind a pthread mutex: the operators' caches. (`Synchronization.Mutex` locks
+/// through a futex that ThreadSanitizer cannot see, so it reported every cache as a race.)
+final class Locked<Value>: @unchecked Sendable {
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private var value: Value
+
+  init(_ value: Value) {
+    self.value = value
+    pthread_mutex_init(mutex, nil)
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body(&value)
+  }
+}

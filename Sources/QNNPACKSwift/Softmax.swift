@@ -1,6 +1,5 @@
 import QNNPACKAVX2
 import QNNPACKKernels
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +32,7 @@ public func qnnps_softmax(
 
 /// The last input scale's `exps` (`exps[k] = exp(−input_scale · k)`): 256 `exp` calls cost
 /// more than a small softmax, and a model calls softmax with the same scale every time.
-private let lastExpTable = Mutex<(scale: Float, exps: [Double])>((0, []))
+private let lastExpTable = Locked<(scale: Float, exps: [Double])>((0, []))
 
 private func expTable(_ scale: Float) -> [Double] {
   if let exps = lastExpTable.withLock({ $0.scale == scale ? $0.exps : nil }) { return exps }

@@ -29,7 +29,7 @@ final class Winograd3x3: @unchecked Sendable {
   let blockBytes: Int
   /// Per block of 16 output channels, the header with the real biases and multipliers.
   let headers: AlignedBuffer
-  private let cachedWorkspace = Mutex<WinogradWorkspace?>(nil)
+  private let cachedWorkspace = Locked<WinogradWorkspace?>(nil)
 
   /// The Winograd path of a convolution, or nil where it does not apply or does not pay.
   static func make(window w: Window2D, gemm: GroupedGEMMWeights, arguments: GEMMArguments,
@@ -206,8 +206,7 @@ final class WinogradWorkspace: @unchecked Sendable {
   let tilesPerTask, blocksPerTask: Int
   let rows: S16Rows
   let slots: [WinogradSlot]
-  /// Bit i set: slot i is free. An atomic word rather than a `Mutex`, whose futex
-  /// ThreadSanitizer cannot see (it reported the slot list as a race).
+  /// Bit i set: slot i is free (claimed without a lock).
   private let free: Atomic<UInt64>
   static let maxSlots = UInt64.bitWidth
 
