@@ -177,6 +177,23 @@ def test_conv2d_parity(case, threads, kernel_family):
 
 
 
+def _centred_case(rng, seed, kind, dt, x, w, kw, origin):
+    """A class-form case of `x`, `w` and input qparams `kw`: an int32 bias that centres each
+    channel's sums, an output scale spreading them over ~60 steps, a random output zero point
+    and clamp; `out=` on every fourth seed."""
+    Co = w.shape[0]
+    acc = ref.conv2d_accumulators(x, w, None, **kw)
+    bias = (-acc.reshape(-1, Co).mean(axis=0) + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
+    out_s = float((acc.std() + 1) * kw["input_scale"] * np.mean(kw["weight_scale"]) / 30)
+    out_zp = rand_zero_point(rng, dt[0])
+    kw = with_clamp(dict(kw, output_scale=out_s, output_zero_point=out_zp), *rand_clamp(rng, dt[0], out_zp, out_s))
+    params = dict(kind=kind, dt=dt, **{k: v for k, v in kw.items() if k in QKEYS})
+    case = ConvCase("conv2d", seed, params, (x, w, bias), kw, ref.conv2d(x, w, bias, **kw), form="class",
+                    use_out=seed % 4 == 0)
+    case.origin = origin
+    return case
+
+
 # ---- 1x1 stride-1 convolutions over many pixels: row tasks that convert their own rows ------
 def _pointwise_cases():
     cases = []
@@ -196,17 +213,8 @@ def _pointwise_cases():
                 else rand_zero_point(rng, wd))
         kw = dict(groups=G, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
                   weight_scale=w_s, weight_zero_point=w_zp)
-        acc = ref.conv2d_accumulators(x, w, None, **kw)
-        bias = (-acc.reshape(-1, Co).mean(axis=0) + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
-        out_s = float((acc.std() + 1) * 0.05 * np.mean(w_s) / 30)
-        out_zp = rand_zero_point(rng, xd)
-        kw.update(output_scale=out_s, output_zero_point=out_zp)
-        kw = with_clamp(kw, *rand_clamp(rng, xd, out_zp, out_s))
-        want = ref.conv2d(x, w, bias, **kw)
-        params = dict(kind=f"N{N}-{H}x{W}-C{C}-Co{Co}-g{G}", dt=(xd, wd), **{k: v for k, v in kw.items() if k in QKEYS})
-        case = ConvCase("conv2d", 7000 + i, params, (x, w, bias), kw, want, form="class", use_out=i % 4 == 0)
-        case.origin = "_pointwise_cases()"
-        cases.append(case)
+        cases.append(_centred_case(rng, 7000 + i, f"N{N}-{H}x{W}-C{C}-Co{Co}-g{G}", (xd, wd), x, w, kw,
+                                   "_pointwise_cases()"))
     return cases
 
 
@@ -236,18 +244,8 @@ def _patch_cases():
         kw = dict(stride=stride, padding=padding, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
                   weight_scale=log_uniform(rng, 0.005, 0.05, size=Co).astype(np.float32),
                   weight_zero_point=rand_zero_point(rng, wd))
-        acc = ref.conv2d_accumulators(x, w, None, **kw)
-        bias = (-acc.reshape(-1, Co).mean(axis=0) + rng.normal(0, acc.std() + 1, Co)).astype(np.int32)
-        out_s = float((acc.std() + 1) * 0.05 * np.mean(kw["weight_scale"]) / 30)
-        out_zp = rand_zero_point(rng, xd)
-        kw.update(output_scale=out_s, output_zero_point=out_zp)
-        kw = with_clamp(kw, *rand_clamp(rng, xd, out_zp, out_s))
-        want = ref.conv2d(x, w, bias, **kw)
-        params = dict(kind=f"N{N}-{H}x{W}-C{C}-k{KH}x{KW}-s{stride}-Co{Co}", dt=(xd, wd),
-                      **{k: v for k, v in kw.items() if k in QKEYS})
-        case = ConvCase("conv2d", 7500 + i, params, (x, w, bias), kw, want, form="class", use_out=i % 4 == 0)
-        case.origin = "_patch_cases()"
-        cases.append(case)
+        cases.append(_centred_case(rng, 7500 + i, f"N{N}-{H}x{W}-C{C}-k{KH}x{KW}-s{stride}-Co{Co}", (xd, wd),
+                                   x, w, kw, "_patch_cases()"))
     return cases
 
 
