@@ -25,7 +25,7 @@ public func qnnps_dynamic_fully_connected_create(
         inputType: .uint8, weightType: DType(code: weightDtype), inputScale: 1, inputZeroPoint: 0,
         weights: nonNull(weights), weightScales: nonNull(weightScales), weightZeroPoints: nonNull(weightZeroPoints),
         bias: nil, outputScale: 1, output: DType.uint8.output(zeroPoint: 0, min: 0, max: 255)),
-      allowDepthwise: false)
+      allowDepthwise: false, narrowWeights: true)
     publish(DynamicFullyConnected(op), opOut)
   }
 }
