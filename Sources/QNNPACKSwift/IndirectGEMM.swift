@@ -195,7 +195,8 @@ func convertToS16RowsInParallel(
   _ type: DType, _ input: UnsafeRawPointer, pixels: Int, groups: Int, channels: Int,
   paddedChannels: Int, zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
 ) {
-  let chunk = 256
+  // Small images (late layers) still split in ~8 parts.
+  let chunk = max(16, min(256, pixels / 8))
   let inputLength = groups * channels, rowLength = groups * paddedChannels
   // Weighed as element operations, like `parallelRows`: 8 multiply-accumulates each.
   parallelFor((pixels + chunk - 1) / chunk, work: 8 * pixels * rowLength) { i in
