@@ -126,7 +126,7 @@ final class Convolution2D: @unchecked Sendable {
   private func runDepthwise(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
                             input: UnsafeRawPointer, output: UnsafeMutableRawPointer) throws(Status) {
     let workspace = try takeDepthwiseWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
-    defer { cachedDepthwise.withLock { if $0 == nil { $0 = workspace } } }
+    defer { cachedDepthwise.offer(workspace) }
     let (oh, ow) = outputSize
     let c = outputChannels
     // A channel multiplier runs as multiplier 1 over the input with each channel repeated.
@@ -196,7 +196,7 @@ final class Convolution2D: @unchecked Sendable {
   /// runs each get their own.
   private func takeDepthwiseWorkspace(batch: Int, height: Int, width: Int,
                                       outputSize: (height: Int, width: Int)) throws(Status) -> DepthwiseWorkspace {
-    let cached = cachedDepthwise.withLock { $0.take() }
+    let cached = cachedDepthwise.take()
     // The indirection is per image; only the expanded input depends on the batch.
     if let cached, cached.height == height, cached.width == width, cached.expanded == nil || cached.batch == batch {
       return cached
@@ -255,7 +255,7 @@ final class Convolution2D: @unchecked Sendable {
       return
     }
     let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
-    defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
+    defer { cachedWorkspace.offer(workspace) }
 
     convertToS16RowsInParallel(inputType, input, pixels: batch * height * width, groups: groups,
                      channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
@@ -307,8 +307,8 @@ final class Convolution2D: @unchecked Sendable {
     let rowsPerTask = min(32, max(4, min((1 << 13) / rowLength, (1 << 20) / macsPerRow) & ~3))
     let tasks = (m + rowsPerTask - 1) / rowsPerTask
     guard tasks >= 16 else { return false }
-    let narrow = m <= 4 ? narrowPacked : nil
-    let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
+    // (So m > 4: the int16 blocks, never the int8 copy.)
+    let blocks = UnsafeRawPointer(packed.pointer), blockBytes = blockBytes
     let c = outputChannels, inputLength = inputChannels, elementBytes = epilogue.elementBytes
     let type = inputType, isa = kernelISA
     let groups = groups, blocksPerGroup = blocksPerGroup, groupOutputChannels = groupOutputChannels
@@ -322,14 +322,10 @@ final class Convolution2D: @unchecked Sendable {
                            paddedChannels: paddedChannels, zeroPoint: zeroPoint, output: first)
           for i in 0..<rows { table[i] = UnsafePointer(first + i * rowLength) }
           for g in 0..<groups {
-            for b in 0..<blocksPerGroup {
-              let firstChannel = g * groupOutputChannels + b * 16
-              gemmRows(isa, epilogue, rows: rows, columns: min(16, groupOutputChannels - b * 16), taps: 1,
-                       pairsPerTap: paddedChannels / 2, a: UnsafePointer(table.baseAddress!),
-                       aOffset: g * paddedChannels, block: UnsafeRawPointer(blocks + (g * blocksPerGroup + b) * blockBytes),
-                       narrowWeights: narrow != nil, output: output + (r * c + firstChannel) * elementBytes,
-                       outputStride: c)
-            }
+            gemmRows(isa, epilogue, rows: rows, columns: groupOutputChannels, taps: 1, pairsPerTap: paddedChannels / 2,
+                     a: UnsafePointer(table.baseAddress!), aOffset: g * paddedChannels,
+                     block: blocks + g * blocksPerGroup * blockBytes, blockStride: blockBytes,
+                     output: output + (r * c + g * groupOutputChannels) * elementBytes, outputStride: c)
           }
         }
       }
@@ -341,7 +337,7 @@ final class Convolution2D: @unchecked Sendable {
   /// buffer built for it). Concurrent runs each get their own.
   private func takeWorkspace(batch: Int, height: Int, width: Int,
                              outputSize: (height: Int, width: Int)) throws(Status) -> Workspace {
-    let cached = cachedWorkspace.withLock { $0.take() }
+    let cached = cachedWorkspace.take()
     if let cached, cached.batch == batch, cached.height == height, cached.width == width { return cached }
 
     let pixels = try checkedProduct(batch, height, width)
@@ -366,41 +362,21 @@ final class Convolution2D: @unchecked Sendable {
   }
 }
 
-final class Workspace: @unchecked Sendable {
+struct Workspace: @unchecked Sendable {
   let batch, height, width: Int
   let rows: S16Rows
   let indirection: AlignedBuffer
   let patches: PatchRows?
-
-  init(batch: Int, height: Int, width: Int, rows: S16Rows, indirection: AlignedBuffer, patches: PatchRows?) {
-    self.batch = batch
-    self.height = height
-    self.width = width
-    self.rows = rows
-    self.indirection = indirection
-    self.patches = patches
-  }
 }
 
 /// Depthwise: the tap offsets of every output row for one input shape (`rowEntries` per row,
 /// pixel after pixel `step` apart, -1 where a tap reads padding) and, with a channel
 /// multiplier, room for the input with repeated channels.
-final class DepthwiseWorkspace: @unchecked Sendable {
+struct DepthwiseWorkspace: @unchecked Sendable {
   let batch, height, width: Int
   let step, rowEntries: Int
   let offsets: AlignedBuffer
   let expanded: AlignedBuffer?
-
-  init(batch: Int, height: Int, width: Int, step: Int, rowEntries: Int, offsets: AlignedBuffer,
-       expanded: AlignedBuffer?) {
-    self.batch = batch
-    self.height = height
-    self.width = width
-    self.step = step
-    self.rowEntries = rowEntries
-    self.offsets = offsets
-    self.expanded = expanded
-  }
 }
 
 // MARK: - C ABI

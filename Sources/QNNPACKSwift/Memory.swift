@@ -47,3 +47,11 @@ final class Locked<Value>: @unchecked Sendable {
     return try body(&value)
   }
 }
+
+extension Locked {
+  /// An operator's cached workspace, taken out: a concurrent run finds none and makes its own.
+  func take<Wrapped>() -> Wrapped? where Value == Wrapped? { withLock { $0.take() } }
+
+  /// Caches `value` again unless another run already has.
+  func offer<Wrapped>(_ value: Wrapped) where Value == Wrapped? { withLock { if $0 == nil { $0 = value } } }
+}

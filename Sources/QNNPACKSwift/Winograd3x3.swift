@@ -116,7 +116,7 @@ final class Winograd3x3: @unchecked Sendable {
     let tilesHigh = (oh + 1) / 2, tilesWide = (ow + tw - 1) / tw
     let tiles = try checkedProduct(batch, tilesHigh, tilesWide)
     let workspace = try takeWorkspace(batch: batch, height: height, width: inputWidth, tiles: tiles)
-    defer { cachedWorkspace.withLock { if $0 == nil { $0 = workspace } } }
+    defer { cachedWorkspace.offer(workspace) }
 
     let cp = paddedChannels, n = outputChannels
     let rows = workspace.rows
@@ -175,7 +175,7 @@ final class Winograd3x3: @unchecked Sendable {
   /// The cached workspace if it fits this input shape and thread count, else a new one.
   /// Concurrent runs each get their own.
   private func takeWorkspace(batch: Int, height: Int, width: Int, tiles: Int) throws(Status) -> WinogradWorkspace {
-    let cached = cachedWorkspace.withLock { $0.take() }
+    let cached = cachedWorkspace.take()
     let threads = min(threadCount, WinogradWorkspace.maxSlots)
     if let cached, cached.batch == batch, cached.height == height, cached.width == width,
        cached.slots.count == threads {
