@@ -27,15 +27,15 @@ public func q8Winograd2x2OutputAVX2(
   let y10 = requantize16(y10a, y10b, multiplier: m, q)
   if cols == 2 {
     let y01 = requantize16(y01a, y01b, multiplier: m, q)
-    requantizeStore16x2(y00, y01, columns: columns, signedOutput: signedOutput, output: output,
+    requantizeStore16x2(y00, y01, q, columns: columns, signedOutput: signedOutput, output: output,
                         output + pixelStride)
     if rows == 2 {
       let y11 = requantize16(y11a, y11b, multiplier: m, q)
-      requantizeStore16x2(y10, y11, columns: columns, signedOutput: signedOutput, output: output + rowStride,
+      requantizeStore16x2(y10, y11, q, columns: columns, signedOutput: signedOutput, output: output + rowStride,
                           output + rowStride + pixelStride)
     }
   } else {
-    requantizeStore16x2(y00, y10, columns: columns, signedOutput: signedOutput, output: output,
+    requantizeStore16x2(y00, y10, q, columns: columns, signedOutput: signedOutput, output: output,
                         output + rowStride)
   }
 }

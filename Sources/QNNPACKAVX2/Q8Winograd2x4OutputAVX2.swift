@@ -27,7 +27,7 @@ public func q8Winograd2x4OutputAVX2(
     }
     var x = 0
     while cols &- x >= 2 {
-      requantizeStore16x2(pixel(x), pixel(x &+ 1), columns: columns, signedOutput: signedOutput,
+      requantizeStore16x2(pixel(x), pixel(x &+ 1), q, columns: columns, signedOutput: signedOutput,
                           output: out + x &* pixelStride, out + (x &+ 1) &* pixelStride)
       x &+= 2
     }

@@ -19,7 +19,7 @@ public func qs16IGEMM4x16AVX2(
                       output: output + r &* outputStride)
   }, two: { r, a0, a1, b0, b1 in
     let out = output + r &* outputStride
-    requantizeStore16x2(requantize16(a0, a1, multiplier: m, q), requantize16(b0, b1, multiplier: m, q),
+    requantizeStore16x2(requantize16(a0, a1, multiplier: m, q), requantize16(b0, b1, multiplier: m, q), q,
                         columns: columns, signedOutput: signedOutput, output: out, out + outputStride)
   })
 }

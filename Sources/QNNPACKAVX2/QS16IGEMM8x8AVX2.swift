@@ -16,9 +16,9 @@ public func qs16IGEMM8x8AVX2(
   halfRows(rows, taps, pairsPerTap, a, aOffset, block, narrowWeights) { r, count, c0, c1, c2, c3 in
     // Two packs give [r0 0…3, r1 0…3, r2 0…3, r3 0…3 | the same for 4…7]; the permute puts
     // each row's 8 bytes in order.
-    let p01 = _mm256_packs_epi32(requantize8(c0, m, q), requantize8(c1, m, q))
-    let p23 = _mm256_packs_epi32(requantize8(c2, m, q), requantize8(c3, m, q))
-    let s8 = signedOutput ? _mm256_packs_epi16(p01, p23) : _mm256_packus_epi16(p01, p23)
+    let p01 = requantizePair(requantize8(c0, m, q), requantize8(c1, m, q), q)
+    let p23 = requantizePair(requantize8(c2, m, q), requantize8(c3, m, q), q)
+    let s8 = narrow(p01, p23, q, signedOutput: signedOutput)
     let bytes = _mm256_permutevar8x32_epi32(s8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
     for i in 0..<count {
       let out = output + (r &+ i) &* outputStride

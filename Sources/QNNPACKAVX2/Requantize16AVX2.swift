@@ -5,36 +5,54 @@ import QNNPACKKernels
 @usableFromInline
 struct QuantizationVectors {
   let zeroPoint: __m256i
-  let lo: __m256
   let hi: __m256
+  let loBytes: __m256i
+  let hiBytes: __m256i
 
   @inline(__always)
   init(_ q: OutputQuantization) {
-    zeroPoint = _mm256_set1_epi32(q.zeroPoint)
-    lo = _mm256_set1_ps(q.loLessZeroPoint)
+    zeroPoint = _mm256_set1_epi16(Int16(truncatingIfNeeded: q.zeroPoint))
     hi = _mm256_set1_ps(q.hiLessZeroPoint)
+    loBytes = _mm256_set1_epi8(Int8(truncatingIfNeeded: q.lo))
+    hiBytes = _mm256_set1_epi8(Int8(truncatingIfNeeded: q.hi))
   }
 }
 
-/// Requantizes 8 channels to int32, already in the output range with the zero point added.
-/// Bit-exact with `OutputQuantization.quantize`: `vcvtps2dq` rounds half to even under the
-/// default MXCSR, and clamping before rounding is exact because the bounds are integers.
+/// Rounds 8 channels to int32 without the zero point, clamped from above only: a product
+/// beyond int32 converts to INT32_MIN, so just the upper side needs a bound; the lower side
+/// saturates through the packs (`narrow`), as the reference's clamp would. `vcvtps2dq`
+/// rounds half to even under the default MXCSR, and clamping before rounding is exact
+/// because the bound is an integer.
 @inline(__always)
 func requantize8(_ acc: __m256i, _ multiplier: __m256, _ q: QuantizationVectors) -> __m256i {
-  let f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier)
-  return _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, q.lo), q.hi)), q.zeroPoint)
+  _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier), q.hi))
+}
+
+/// Two `requantize8` results packed to int16 (lane pairs interleaved as `vpackssdw` does)
+/// with the zero point added, both saturating: a value saturated here lies beyond any 8-bit
+/// bound, so `narrow` gives what the reference's clamp gives.
+@inline(__always)
+func requantizePair(_ i0: __m256i, _ i1: __m256i, _ q: QuantizationVectors) -> __m256i {
+  _mm256_adds_epi16(_mm256_packs_epi32(i0, i1), q.zeroPoint)
 }
 
 /// Requantizes 16 channels held in lane order (`PackedWeights.laneChannel`) to int16 in
-/// channel order.
+/// channel order, zero point added (not yet clamped: see `narrow`).
 @inline(__always)
 func requantize16(
   _ acc0: __m256i, _ acc1: __m256i, multiplier: UnsafeRawPointer, _ q: QuantizationVectors
 ) -> __m256i {
-  let i0 = requantize8(acc0, multiplier.loadUnaligned(as: __m256.self), q)
-  let i1 = requantize8(acc1, (multiplier + 32).loadUnaligned(as: __m256.self), q)
-  // Lane order makes this pack yield channels 0…15 in order (as int16, in range already).
-  return _mm256_packs_epi32(i0, i1)
+  // Lane order makes this pack yield channels 0…15 in order.
+  requantizePair(requantize8(acc0, multiplier.loadUnaligned(as: __m256.self), q),
+                 requantize8(acc1, (multiplier + 32).loadUnaligned(as: __m256.self), q), q)
+}
+
+/// Packs two int16 vectors to 8 bits with saturation and clamps them to the output bounds.
+@inline(__always)
+func narrow(_ a: __m256i, _ b: __m256i, _ q: QuantizationVectors, signedOutput: Bool) -> __m256i {
+  signedOutput
+    ? _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(a, b), q.loBytes), q.hiBytes)
+    : _mm256_min_epu8(_mm256_max_epu8(_mm256_packus_epi16(a, b), q.loBytes), q.hiBytes)
 }
 
 /// `requantize16` of one row, stored: the first `columns` channels.
@@ -44,7 +62,7 @@ func requantizeStore16(
   columns: Int, signedOutput: Bool, output: UnsafeMutableRawPointer
 ) {
   let s16 = requantize16(acc0, acc1, multiplier: multiplier, q)
-  let s8 = signedOutput ? _mm256_packs_epi16(s16, s16) : _mm256_packus_epi16(s16, s16)
+  let s8 = narrow(s16, s16, q, signedOutput: signedOutput)
   let bytes = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(s8, _mm256_setr_epi32(0, 1, 4, 5, 0, 1, 4, 5)))
   storeColumns(bytes, columns, output)
 }
@@ -52,11 +70,11 @@ func requantizeStore16(
 /// Two rows' `requantize16` results narrowed with one pack and one permute, then stored.
 @inline(__always)
 func requantizeStore16x2(
-  _ row0: __m256i, _ row1: __m256i, columns: Int, signedOutput: Bool,
+  _ row0: __m256i, _ row1: __m256i, _ q: QuantizationVectors, columns: Int, signedOutput: Bool,
   output: UnsafeMutableRawPointer, _ output1: UnsafeMutableRawPointer
 ) {
   // Pack gives [row0 0…7, row1 0…7 | row0 8…15, row1 8…15]; the permute puts each row in a half.
-  let s8 = signedOutput ? _mm256_packs_epi16(row0, row1) : _mm256_packus_epi16(row0, row1)
+  let s8 = narrow(row0, row1, q, signedOutput: signedOutput)
   let rows = _mm256_permutevar8x32_epi32(s8, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7))
   storeColumns(_mm256_castsi256_si128(rows), columns, output)
   storeColumns(__m128i(rows[2], rows[3]), columns, output1)  // vextracti128 (the intrinsic is a macro)
