@@ -67,6 +67,39 @@ def test_linear_int32_boundary(kernel_family):
     assert expected.tolist() == [[128, 128]]  # 2^31 - 1 rounds to 2^31 in float32: 2^31 / 2^24
 
 
+@pytest.mark.parametrize("form", ["linear", "conv2d"])
+def test_winograd_dot_int32_boundary(form, kernel_family, threads):
+    # 1x1 reductions of K = 33 025 (an odd pair) whose sums reach +-(2^31 - 1) exactly, with the
+    # bound |bias| + 255 * sum|w - w_zp| at 2^31 - 1, so AVX2's Winograd inner product runs: its
+    # operand sums (x - x_zp) + (w - w_zp) reach +-510 and its partial sums and row and column
+    # terms wrap many times. 17 channels fill a block and spill into a second; 40 rows take the
+    # tasks-over-blocks GEMM, 8x8 pixels the tasks that convert their own rows.
+    rng = np.random.default_rng(5)
+    k, co = 33_025, 17
+    w_zp = np.where(np.arange(co) % 2 == 0, 0, 255).astype(np.int32)
+    w = np.where(w_zp == 0, 255, 0).astype(np.uint8)[:, None].repeat(k, axis=1)  # w - w_zp = +-255
+    w[:, ::7] = rng.integers(0, 256, size=(co, len(range(0, k, 7))))
+    sign = np.where(w_zp == 0, 1, -1)
+    bound = 255 * np.abs(w.astype(np.int64) - w_zp[:, None]).sum(axis=1)
+    bias = (sign * (INT32_MAX - bound)).astype(np.int32)  # the bound is exactly 2^31 - 1
+    pixels = 40 if form == "linear" else 64
+    # Rows at levels 0...255 (and noise), so their sums spread over the whole range.
+    levels = rng.integers(0, 256, size=(pixels, 1))
+    x = np.clip(levels + rng.integers(-3, 4, size=(pixels, k)), 0, 255).astype(np.uint8)
+    x[::3] = 255  # x - x_zp = 255: the extreme sums
+    q = dict(input_scale=1.0, input_zero_point=0, weight_zero_point=w_zp)
+    acc = ref.linear_accumulators(x, w, bias, weight_scale=1.0, **q)
+    assert acc.max() == INT32_MAX and acc.min() == -INT32_MAX
+    kw = dict(q, weight_scale=informative_scales(acc, 1.0, 1.0), output_scale=1.0, output_zero_point=128)
+    expected = ref.linear(x, w, bias, **kw)
+    assert len(np.unique(expected)) > 16
+    if form == "linear":
+        assert_same(qs.Linear(w, bias, **kw)(x), expected)
+    else:
+        y = qs.Conv2d(w.reshape(co, 1, 1, k), bias, **kw)(x.reshape(1, 8, 8, k))
+        assert_same(y.reshape(pixels, co), expected)
+
+
 @pytest.mark.parametrize("groups", [1, 3])
 def test_conv2d_large_reduction(groups, kernel_family, threads):
     # 3x3 kernel over 11 112 channels per group: K = 100 008; "same" padding gives border

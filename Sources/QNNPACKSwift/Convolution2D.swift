@@ -26,6 +26,12 @@ final class Convolution2D: @unchecked Sendable {
   private(set) var narrowPacked: PackedGEMM?
   /// Ungrouped 3×3 stride 1 on AVX2, where its sums allow: the Winograd path. Set by the GEMM init only.
   private(set) var winograd: Winograd3x3?
+  /// 1×1 stride 1 on AVX2 with `winogradDotChannels` or more: the biases of
+  /// `qs16GEMM4x16WinogradDotAVX2`. Set by the GEMM init only.
+  private(set) var dotBiases: AlignedBuffer?
+  /// Below this the row terms cost what the Winograd inner product saves (16 → 96 channels at
+  /// 112²: 2 % slower; 32 → 16: 4 % faster; 64 → 96 at 56²: 5 %; 128 → 128 at 28²: 9 %).
+  static let winogradDotChannels = 32
   /// Depthwise: indirection of the last input shape; taken while a run uses it.
   private let cachedDepthwise = Locked<DepthwiseWorkspace?>(nil)
   /// Input rows and indirection of the last input shape; taken while a run uses it.
@@ -98,6 +104,9 @@ final class Convolution2D: @unchecked Sendable {
       packed = blocks.packed
       zeroRow = nil
       winograd = try Winograd3x3.make(window: window, gemm: gemm, arguments: arguments, kernelISA: kernelISA)
+      if window.isPointwise && !patches && kernelISA == .avx2 && paddedChannels >= Self.winogradDotChannels {
+        dotBiases = try winogradDotBiases(blocks, pairs: paddedChannels / 2)
+      }
       if narrowWeights && window.taps == 1 && groups == 1 && kernelISA == .avx2 && gemm.weightsFitInt8 {
         narrowPacked = try gemm.packPatch(narrow: true)
       }
@@ -276,6 +285,16 @@ final class Convolution2D: @unchecked Sendable {
     let elementBytes = epilogue.elementBytes
     // One tile of rows reuses no weights: stream the int8 ones.
     let narrow = m <= 4 ? narrowPacked : nil
+    let dot = narrow == nil ? winogradDot(epilogue, rowTerms: workspace.rowTerms) : nil
+    if let dot {
+      let chunk = 256
+      parallelFor((m + chunk - 1) / chunk, work: 8 * m * groups * paddedChannels) { i in
+        let first = i * chunk
+        qs16WinogradDotRowTermsAVX2(workspace.rows.rows + first * groups * paddedChannels,
+                                    segments: min(chunk, m - first) * groups, segmentStride: paddedChannels,
+                                    pairs: pairsPerTap, terms: dot.terms + first * groups)
+      }
+    }
     let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
     // One or two rows of int8 blocks run two blocks per kernel call (`gemmRows`): tasks of two.
     let span = narrow != nil && m <= 2 ? 2 : 1
@@ -288,6 +307,14 @@ final class Convolution2D: @unchecked Sendable {
       let firstChannel = g * groupOutputChannels + b * 16
       let columns = min(16 * span, groupOutputChannels - b * 16)
       let r = mt * rowsPerTask
+      if let dot, columns > PackedWeights.halfLanes {
+        qs16GEMM4x16WinogradDotAVX2(
+          rows: min(rowsPerTask, m - r), columns: columns, pairs: pairsPerTap, a: indirection + r,
+          aOffset: g * paddedChannels, rowTerms: dot.terms + r * groups + g, termStride: groups, block: block,
+          correctedBias: dot.biases + (g * blocksPerGroup + b) * 64, output: output + r * c + firstChannel,
+          outputStride: c, quantization: dot.quantization, signedOutput: dot.type == .int8)
+        return
+      }
       gemmRows(kernelISA, epilogue, rows: min(rowsPerTask, m - r), columns: columns, taps: taps,
                pairsPerTap: pairsPerTap, a: indirection + r * taps, aOffset: g * paddedChannels, block: block,
                narrowWeights: narrow != nil, blockStride: blockBytes,
@@ -306,31 +333,66 @@ final class Convolution2D: @unchecked Sendable {
     // Rows in ~16 KB of int16, tasks of ≤ ~1 M multiply-accumulates.
     let rowsPerTask = min(32, max(4, min((1 << 13) / rowLength, (1 << 20) / macsPerRow) & ~3))
     let tasks = (m + rowsPerTask - 1) / rowsPerTask
-    guard tasks >= 16 else { return false }
+    guard tasks >= 16, packed.byteCount <= 1 << 19 else { return false }
     // (So m > 4: the int16 blocks, never the int8 copy.)
     let blocks = UnsafeRawPointer(packed.pointer), blockBytes = blockBytes
     let c = outputChannels, inputLength = inputChannels, elementBytes = epilogue.elementBytes
     let type = inputType, isa = kernelISA
     let groups = groups, blocksPerGroup = blocksPerGroup, groupOutputChannels = groupOutputChannels
     let groupInputChannels = groupInputChannels, paddedChannels = paddedChannels
+    let dot = winogradDot(epilogue, rowTerms: nil)
+    let rowBytes = rowsPerTask * rowLength * 2
     parallelFor(tasks, work: m * macsPerRow) { task in
       let r = task * rowsPerTask, rows = min(rowsPerTask, m - r)
-      withUnsafeTemporaryAllocation(of: Int16.self, capacity: rows * rowLength) { scratch in
-        withUnsafeTemporaryAllocation(of: UnsafePointer<Int16>.self, capacity: rows) { table in
-          let first = scratch.baseAddress!
-          convertToS16Rows(type, input + r * inputLength, pixels: rows, groups: groups, channels: groupInputChannels,
-                           paddedChannels: paddedChannels, zeroPoint: zeroPoint, output: first)
-          for i in 0..<rows { table[i] = UnsafePointer(first + i * rowLength) }
-          for g in 0..<groups {
+      // int16 rows, their row pointers, then (Winograd) their row terms per group.
+      withThreadScratch(byteCount: rowBytes + rowsPerTask * (8 + 4 * groups)) { scratch in
+        let first = scratch.assumingMemoryBound(to: Int16.self)
+        let table = (scratch + rowBytes).assumingMemoryBound(to: UnsafePointer<Int16>.self)
+        convertToS16Rows(type, input + r * inputLength, pixels: rows, groups: groups, channels: groupInputChannels,
+                         paddedChannels: paddedChannels, zeroPoint: zeroPoint, output: first)
+        for i in 0..<rows { table[i] = UnsafePointer(first + i * rowLength) }
+        let terms = (scratch + rowBytes + 8 * rowsPerTask).assumingMemoryBound(to: Int32.self)
+        if dot != nil {
+          qs16WinogradDotRowTermsAVX2(first, segments: rows * groups, segmentStride: paddedChannels,
+                                      pairs: paddedChannels / 2, terms: terms)
+        }
+        for g in 0..<groups {
+          let groupBlocks = blocks + g * blocksPerGroup * blockBytes
+          let groupOutput = output + (r * c + g * groupOutputChannels) * elementBytes
+          guard let dot else {
             gemmRows(isa, epilogue, rows: rows, columns: groupOutputChannels, taps: 1, pairsPerTap: paddedChannels / 2,
-                     a: UnsafePointer(table.baseAddress!), aOffset: g * paddedChannels,
-                     block: blocks + g * blocksPerGroup * blockBytes, blockStride: blockBytes,
-                     output: output + (r * c + g * groupOutputChannels) * elementBytes, outputStride: c)
+                     a: table, aOffset: g * paddedChannels, block: groupBlocks, blockStride: blockBytes,
+                     output: groupOutput, outputStride: c)
+            continue
+          }
+          var b = 0
+          while b * 16 < groupOutputChannels {
+            let columns = min(16, groupOutputChannels - b * 16)
+            if columns > PackedWeights.halfLanes {
+              qs16GEMM4x16WinogradDotAVX2(
+                rows: rows, columns: columns, pairs: paddedChannels / 2, a: table, aOffset: g * paddedChannels,
+                rowTerms: terms + g, termStride: groups, block: groupBlocks + b * blockBytes,
+                correctedBias: dot.biases + (g * blocksPerGroup + b) * 64, output: groupOutput + b * 16,
+                outputStride: c, quantization: dot.quantization, signedOutput: dot.type == .int8)
+            } else {
+              gemmRows(isa, epilogue, rows: rows, columns: columns, taps: 1, pairsPerTap: paddedChannels / 2,
+                       a: table, aOffset: g * paddedChannels, block: groupBlocks + b * blockBytes,
+                       output: groupOutput + b * 16, outputStride: c)
+            }
+            b += 1
           }
         }
       }
     }
     return true
+  }
+
+  /// What `qs16GEMM4x16WinogradDotAVX2` needs besides the rows, where it runs: requantized
+  /// outputs of an operator with `dotBiases`. `terms`: `rowTerms`' storage, if given.
+  private func winogradDot(_ epilogue: GEMMEpilogue, rowTerms: AlignedBuffer?) -> WinogradDot? {
+    guard let dotBiases, case .quantized(let type, let q) = epilogue else { return nil }
+    return WinogradDot(biases: UnsafeRawPointer(dotBiases.pointer), terms: rowTerms?.typed(Int32.self),
+                       type: type, quantization: q)
   }
 
   /// The cached workspace if it fits this input shape, else a new one (and the indirection
@@ -357,9 +419,17 @@ final class Convolution2D: @unchecked Sendable {
     }
     let patches = usesPatches
       ? try PatchRows(rows: m, taps: taps, channels: groupInputChannels, paddedChannels: paddedChannels) : nil
+    let terms = dotBiases != nil ? try AlignedBuffer(count: checkedProduct(pixels, groups), of: Int32.self) : nil
     return Workspace(batch: batch, height: height, width: width, rows: rows, indirection: indirection,
-                     patches: patches)
+                     patches: patches, rowTerms: terms)
   }
+}
+
+struct WinogradDot {
+  let biases: UnsafeRawPointer
+  let terms: UnsafeMutablePointer<Int32>!
+  let type: DType
+  let quantization: OutputQuantization
 }
 
 struct Workspace: @unchecked Sendable {
@@ -367,6 +437,8 @@ struct Workspace: @unchecked Sendable {
   let rows: S16Rows
   let indirection: AlignedBuffer
   let patches: PatchRows?
+  /// With `dotBiases`: each row's Winograd row term per group.
+  let rowTerms: AlignedBuffer?
 }
 
 /// Depthwise: the tap offsets of every output row for one input shape (`rowEntries` per row,

@@ -172,6 +172,29 @@ struct PackedGEMM {
   }
 }
 
+/// For `qs16GEMM4x16WinogradDotAVX2`: each block's 16 biases (lane order) less its column terms
+/// `Σ_q y[2q]·y[2q + 2] + y[2q + 1]·y[2q + 3]` over its first `pairs` pairs, wrapping like the kernel.
+func winogradDotBiases(_ blocks: PackedGEMM, pairs: Int) throws(Status) -> AlignedBuffer {
+  let count = blocks.packed.byteCount / blocks.blockBytes
+  let biases = try AlignedBuffer(count: checkedProduct(count, PackedWeights.lanes), of: Int32.self)
+  let out = biases.typed(Int32.self)
+  let pairElements = PackedWeights.pairBytes / 2
+  for b in 0..<count {
+    let block = blocks.packed.pointer + b * blocks.blockBytes
+    let bias = block.assumingMemoryBound(to: Int32.self)
+    let y = (block + PackedWeights.headerBytes).assumingMemoryBound(to: Int16.self)
+    for lane in 0..<PackedWeights.lanes {
+      var term: Int32 = 0
+      for q in 0..<(pairs / 2) {
+        let y01 = y + 2 * q * pairElements + 2 * lane, y23 = y01 + pairElements
+        term = term &+ Int32(y01[0]) &* Int32(y23[0]) &+ Int32(y01[1]) &* Int32(y23[1])
+      }
+      out[b * PackedWeights.lanes + lane] = bias[lane] &- term
+    }
+  }
+  return biases
+}
+
 /// Validated weight qparams and the requantization multipliers
 /// `f32(f32(input_scale) · f32(w_scale[c])) / f32(output_scale)` of API.md §3.
 func requantizationMultipliers(

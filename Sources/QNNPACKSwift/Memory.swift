@@ -55,3 +55,30 @@ extension Locked {
   /// Caches `value` again unless another run already has.
   func offer<Wrapped>(_ value: Wrapped) where Value == Wrapped? { withLock { if $0 == nil { $0 = value } } }
 }
+
+/// Runs `body` on `byteCount` bytes (64-byte aligned) of this thread's scratch, which grows on
+/// demand and is freed when the thread exits: for per-task buffers that would otherwise be a
+/// `malloc` and `free` per task (`withUnsafeTemporaryAllocation` takes the heap beyond 1 KB).
+/// Not reentrant on one thread. Falls back to a temporary allocation if the scratch cannot grow.
+func withThreadScratch<Result>(byteCount: Int, _ body: (UnsafeMutableRawPointer) -> Result) -> Result {
+  // The first 64 bytes hold the capacity.
+  var block = pthread_getspecific(threadScratchKey)
+  if block.map({ $0.load(as: Int.self) }) ?? -1 < byteCount {
+    var grown: UnsafeMutableRawPointer?
+    if posix_memalign(&grown, 64, 64 + byteCount) == 0, let grown {
+      free(block)
+      grown.storeBytes(of: byteCount, as: Int.self)
+      pthread_setspecific(threadScratchKey, grown)
+      block = grown
+    } else {
+      return withUnsafeTemporaryAllocation(byteCount: byteCount, alignment: 64) { body($0.baseAddress!) }
+    }
+  }
+  return body(block! + 64)
+}
+
+private let threadScratchKey: pthread_key_t = {
+  var key = pthread_key_t()
+  pthread_key_create(&key) { free($0) }
+  return key
+}()
