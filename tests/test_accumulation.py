@@ -72,10 +72,10 @@ def test_winograd_dot_int32_boundary(form, kernel_family, threads):
     # 1x1 reductions of K = 33 025 (an odd pair) whose sums reach +-(2^31 - 1) exactly, with the
     # bound |bias| + 255 * sum|w - w_zp| at 2^31 - 1, so AVX2's Winograd inner product runs: its
     # operand sums (x - x_zp) + (w - w_zp) reach +-510 and its partial sums and row and column
-    # terms wrap many times. 17 channels fill a block and spill into a second; 40 rows take the
+    # terms wrap many times. 41 channels: two blocks and 9 in a third; 40 rows take the
     # tasks-over-blocks GEMM, 8x8 pixels the tasks that convert their own rows.
     rng = np.random.default_rng(5)
-    k, co = 33_025, 17
+    k, co = 33_025, 41
     w_zp = np.where(np.arange(co) % 2 == 0, 0, 255).astype(np.int32)
     w = np.where(w_zp == 0, 255, 0).astype(np.uint8)[:, None].repeat(k, axis=1)  # w - w_zp = +-255
     w[:, ::7] = rng.integers(0, 256, size=(co, len(range(0, k, 7))))

@@ -226,6 +226,42 @@ def test_conv2d_pointwise_many_pixels(case, threads, kernel_family):
     assert_same(run(case), case.expected, case)
 
 
+# ---- 1x1 with >= 32 channels in and out per group: AVX2's Winograd inner product ------------
+def _winograd_dot_cases():
+    """Both of its paths: many pixels (row tasks converting their own rows) and few pixels or
+    batch rows (tasks over blocks); odd pair counts, row lengths off whole vectors, a last
+    block of 9-15 channels (the Winograd kernel) or <= 8 (the half block), groups."""
+    cases = []
+    for i in range(36):
+        rng = np.random.default_rng([TAG, 8000 + i])
+        xd, wd = DTYPES[i % 3]
+        G = pick(rng, [1, 1, 2, 3])
+        C = G * pick(rng, [32, 33, 34, 62, 66, 150, 301])
+        Co = G * pick(rng, [32, 41, 44, 48, 57, 100])
+        if i % 2:
+            N, H, W = 1 + i % 4, 1, 1 + int(rng.integers(0, 70))   # batch rows, like a linear layer
+        else:
+            N, H = 1, int(rng.integers(8, 40))
+            W = max(1, int(rng.integers(500, 2000)) // H)
+        x, w = rand_q(rng, (N, H, W, C), xd), rand_q(rng, (Co, 1, 1, C // G), wd)
+        w_s = log_uniform(rng, 0.005, 0.05, size=Co).astype(np.float32) if rng.random() < 0.5 else 0.02
+        w_zp = (np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32) if rng.random() < 0.3
+                else rand_zero_point(rng, wd))
+        kw = dict(groups=G, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
+                  weight_scale=w_s, weight_zero_point=w_zp)
+        cases.append(_centred_case(rng, 8000 + i, f"N{N}-{H}x{W}-C{C}-Co{Co}-g{G}", (xd, wd), x, w, kw,
+                                   "_winograd_dot_cases()"))
+    return cases
+
+
+WINOGRAD_DOT = _winograd_dot_cases()
+
+
+@pytest.mark.parametrize("case", WINOGRAD_DOT, ids=lambda c: f"s{c.seed}-{c.params['kind']}")
+def test_conv2d_winograd_dot(case, threads, kernel_family):
+    assert_same(run(case), case.expected, case)
+
+
 # ---- first layers over many pixels: row tasks that copy their own patch rows ---------------
 def _patch_cases():
     cases = []

@@ -26,11 +26,12 @@ final class Convolution2D: @unchecked Sendable {
   private(set) var narrowPacked: PackedGEMM?
   /// Ungrouped 3×3 stride 1 on AVX2, where its sums allow: the Winograd path. Set by the GEMM init only.
   private(set) var winograd: Winograd3x3?
-  /// 1×1 stride 1 on AVX2 with `winogradDotChannels` or more: the biases of
-  /// `qs16GEMM4x16WinogradDotAVX2`. Set by the GEMM init only.
+  /// 1×1 stride 1 on AVX2 with `winogradDotChannels` or more input and output channels per
+  /// group: the biases of `qs16GEMM4x16WinogradDotAVX2`. Set by the GEMM init only.
   private(set) var dotBiases: AlignedBuffer?
-  /// Below this the row terms cost what the Winograd inner product saves (16 → 96 channels at
-  /// 112²: 2 % slower; 32 → 16: 4 % faster; 64 → 96 at 56²: 5 %; 128 → 128 at 28²: 9 %).
+  /// Below this the Winograd inner product loses: its row terms are paid once per row, its
+  /// saving per block (measured: 16 → 96 channels at 112² 10 % slower, 24 → 144 at 56² 10 %,
+  /// 32 → 16 at 112² 8 %; 32 → 192 at 28² 6 % faster, 128 → 128 at 28² 9 %).
   static let winogradDotChannels = 32
   /// Depthwise: indirection of the last input shape; taken while a run uses it.
   private let cachedDepthwise = Locked<DepthwiseWorkspace?>(nil)
@@ -104,7 +105,8 @@ final class Convolution2D: @unchecked Sendable {
       packed = blocks.packed
       zeroRow = nil
       winograd = try Winograd3x3.make(window: window, gemm: gemm, arguments: arguments, kernelISA: kernelISA)
-      if window.isPointwise && !patches && kernelISA == .avx2 && paddedChannels >= Self.winogradDotChannels {
+      if window.isPointwise && !patches && kernelISA == .avx2 && paddedChannels >= Self.winogradDotChannels
+        && groupOutputChannels >= Self.winogradDotChannels {
         dotBiases = try winogradDotBiases(blocks, pairs: paddedChannels / 2)
       }
       if narrowWeights && window.taps == 1 && groups == 1 && kernelISA == .avx2 && gemm.weightsFitInt8 {
@@ -285,14 +287,15 @@ final class Convolution2D: @unchecked Sendable {
     let elementBytes = epilogue.elementBytes
     // One tile of rows reuses no weights: stream the int8 ones.
     let narrow = m <= 4 ? narrowPacked : nil
-    let dot = narrow == nil ? winogradDot(epilogue, rowTerms: workspace.rowTerms) : nil
-    if let dot {
+    let dot = narrow == nil ? winogradDot(epilogue) : nil
+    let terms = workspace.rowTerms?.typed(Int32.self)
+    if dot != nil, let terms {
       let chunk = 256
       parallelFor((m + chunk - 1) / chunk, work: 8 * m * groups * paddedChannels) { i in
         let first = i * chunk
         qs16WinogradDotRowTermsAVX2(workspace.rows.rows + first * groups * paddedChannels,
                                     segments: min(chunk, m - first) * groups, segmentStride: paddedChannels,
-                                    pairs: pairsPerTap, terms: dot.terms + first * groups)
+                                    pairs: pairsPerTap, terms: terms + first * groups)
       }
     }
     let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
@@ -307,12 +310,10 @@ final class Convolution2D: @unchecked Sendable {
       let firstChannel = g * groupOutputChannels + b * 16
       let columns = min(16 * span, groupOutputChannels - b * 16)
       let r = mt * rowsPerTask
-      if let dot, columns > PackedWeights.halfLanes {
-        qs16GEMM4x16WinogradDotAVX2(
-          rows: min(rowsPerTask, m - r), columns: columns, pairs: pairsPerTap, a: indirection + r,
-          aOffset: g * paddedChannels, rowTerms: dot.terms + r * groups + g, termStride: groups, block: block,
-          correctedBias: dot.biases + (g * blocksPerGroup + b) * 64, output: output + r * c + firstChannel,
-          outputStride: c, quantization: dot.quantization, signedOutput: dot.type == .int8)
+      if let dot, let terms, columns > PackedWeights.halfLanes {
+        dot.gemm(rows: min(rowsPerTask, m - r), columns: columns, pairs: pairsPerTap, a: indirection + r,
+                 aOffset: g * paddedChannels, rowTerms: terms + r * groups + g, termStride: groups, block: block,
+                 index: g * blocksPerGroup + b, output: output + r * c + firstChannel, outputStride: c)
         return
       }
       gemmRows(kernelISA, epilogue, rows: min(rowsPerTask, m - r), columns: columns, taps: taps,
@@ -340,7 +341,7 @@ final class Convolution2D: @unchecked Sendable {
     let type = inputType, isa = kernelISA
     let groups = groups, blocksPerGroup = blocksPerGroup, groupOutputChannels = groupOutputChannels
     let groupInputChannels = groupInputChannels, paddedChannels = paddedChannels
-    let dot = winogradDot(epilogue, rowTerms: nil)
+    let dot = winogradDot(epilogue)
     let rowBytes = rowsPerTask * rowLength * 2
     parallelFor(tasks, work: m * macsPerRow) { task in
       let r = task * rowsPerTask, rows = min(rowsPerTask, m - r)
@@ -359,27 +360,19 @@ final class Convolution2D: @unchecked Sendable {
         for g in 0..<groups {
           let groupBlocks = blocks + g * blocksPerGroup * blockBytes
           let groupOutput = output + (r * c + g * groupOutputChannels) * elementBytes
-          guard let dot else {
-            gemmRows(isa, epilogue, rows: rows, columns: groupOutputChannels, taps: 1, pairsPerTap: paddedChannels / 2,
-                     a: table, aOffset: g * paddedChannels, block: groupBlocks, blockStride: blockBytes,
-                     output: groupOutput, outputStride: c)
-            continue
+          // The Winograd kernel takes the full blocks; `gemmRows` the rest (all, without it).
+          let dotBlocks = dot == nil ? 0 : (groupOutputChannels - PackedWeights.halfLanes - 1) / 16 + 1
+          for b in 0..<dotBlocks {
+            dot!.gemm(rows: rows, columns: min(16, groupOutputChannels - b * 16), pairs: paddedChannels / 2, a: table,
+                      aOffset: g * paddedChannels, rowTerms: terms + g, termStride: groups,
+                      block: groupBlocks + b * blockBytes, index: g * blocksPerGroup + b,
+                      output: groupOutput + b * 16, outputStride: c)
           }
-          var b = 0
-          while b * 16 < groupOutputChannels {
-            let columns = min(16, groupOutputChannels - b * 16)
-            if columns > PackedWeights.halfLanes {
-              qs16GEMM4x16WinogradDotAVX2(
-                rows: rows, columns: columns, pairs: paddedChannels / 2, a: table, aOffset: g * paddedChannels,
-                rowTerms: terms + g, termStride: groups, block: groupBlocks + b * blockBytes,
-                correctedBias: dot.biases + (g * blocksPerGroup + b) * 64, output: groupOutput + b * 16,
-                outputStride: c, quantization: dot.quantization, signedOutput: dot.type == .int8)
-            } else {
-              gemmRows(isa, epilogue, rows: rows, columns: columns, taps: 1, pairsPerTap: paddedChannels / 2,
-                       a: table, aOffset: g * paddedChannels, block: groupBlocks + b * blockBytes,
-                       output: groupOutput + b * 16, outputStride: c)
-            }
-            b += 1
+          if dotBlocks * 16 < groupOutputChannels {
+            gemmRows(isa, epilogue, rows: rows, columns: groupOutputChannels - dotBlocks * 16, taps: 1,
+                     pairsPerTap: paddedChannels / 2, a: table, aOffset: g * paddedChannels,
+                     block: groupBlocks + dotBlocks * blockBytes, blockStride: blockBytes,
+                     output: groupOutput + dotBlocks * 16 * elementBytes, outputStride: c)
           }
         }
       }
@@ -387,12 +380,10 @@ final class Convolution2D: @unchecked Sendable {
     return true
   }
 
-  /// What `qs16GEMM4x16WinogradDotAVX2` needs besides the rows, where it runs: requantized
-  /// outputs of an operator with `dotBiases`. `terms`: `rowTerms`' storage, if given.
-  private func winogradDot(_ epilogue: GEMMEpilogue, rowTerms: AlignedBuffer?) -> WinogradDot? {
+  /// The Winograd inner product where it runs: requantized outputs of an operator with `dotBiases`.
+  private func winogradDot(_ epilogue: GEMMEpilogue) -> WinogradDot? {
     guard let dotBiases, case .quantized(let type, let q) = epilogue else { return nil }
-    return WinogradDot(biases: UnsafeRawPointer(dotBiases.pointer), terms: rowTerms?.typed(Int32.self),
-                       type: type, quantization: q)
+    return WinogradDot(biases: UnsafeRawPointer(dotBiases.pointer), type: type, quantization: q)
   }
 
   /// The cached workspace if it fits this input shape, else a new one (and the indirection
@@ -427,9 +418,18 @@ final class Convolution2D: @unchecked Sendable {
 
 struct WinogradDot {
   let biases: UnsafeRawPointer
-  let terms: UnsafeMutablePointer<Int32>!
   let type: DType
   let quantization: OutputQuantization
+
+  /// `qs16GEMM4x16WinogradDotAVX2` on packed block `index` (a full one), whose biases it takes.
+  func gemm(rows: Int, columns: Int, pairs: Int, a: UnsafePointer<UnsafePointer<Int16>>, aOffset: Int,
+            rowTerms: UnsafePointer<Int32>, termStride: Int, block: UnsafeRawPointer, index: Int,
+            output: UnsafeMutableRawPointer, outputStride: Int) {
+    qs16GEMM4x16WinogradDotAVX2(
+      rows: rows, columns: columns, pairs: pairs, a: a, aOffset: aOffset, rowTerms: rowTerms, termStride: termStride,
+      block: block, correctedBias: biases + index * 4 * PackedWeights.lanes, output: output,
+      outputStride: outputStride, quantization: quantization, signedOutput: type == .int8)
+  }
 }
 
 struct Workspace: @unchecked Sendable {
