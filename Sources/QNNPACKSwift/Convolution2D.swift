@@ -268,11 +268,15 @@ final class Convolution2D: @unchecked Sendable {
     let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
     defer { cachedWorkspace.offer(workspace) }
 
+    let m = batch * outputSize.height * outputSize.width
+    // One tile of rows reuses no weights: stream the int8 ones.
+    let narrow = m <= 4 ? narrowPacked : nil
+    let dot = narrow == nil ? winogradDot(epilogue) : nil
+    let terms = dot != nil ? workspace.rowTerms?.typed(Int32.self) : nil
     convertToS16RowsInParallel(inputType, input, pixels: batch * height * width, groups: groups,
                      channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
-                     output: workspace.rows.rows)
+                     output: workspace.rows.rows, rowTerms: terms)
 
-    let m = batch * outputSize.height * outputSize.width
     var taps = window.taps
     var pairsPerTap = paddedChannels / 2
     let rowsPerTask = 32
@@ -285,19 +289,6 @@ final class Convolution2D: @unchecked Sendable {
     }
     let c = outputChannels
     let elementBytes = epilogue.elementBytes
-    // One tile of rows reuses no weights: stream the int8 ones.
-    let narrow = m <= 4 ? narrowPacked : nil
-    let dot = narrow == nil ? winogradDot(epilogue) : nil
-    let terms = workspace.rowTerms?.typed(Int32.self)
-    if dot != nil, let terms {
-      let chunk = 256
-      parallelFor((m + chunk - 1) / chunk, work: 8 * m * groups * paddedChannels) { i in
-        let first = i * chunk
-        qs16WinogradDotRowTermsAVX2(workspace.rows.rows + first * groups * paddedChannels,
-                                    segments: min(chunk, m - first) * groups, segmentStride: paddedChannels,
-                                    pairs: pairsPerTap, terms: terms + first * groups)
-      }
-    }
     let (blocks, blockBytes) = narrow.map { ($0.packed.pointer, $0.blockBytes) } ?? (packed.pointer, blockBytes)
     // One or two rows of int8 blocks run two blocks per kernel call (`gemmRows`): tasks of two.
     let span = narrow != nil && m <= 2 ? 2 : 1

@@ -213,10 +213,12 @@ func requantizationMultipliers(
 }
 
 /// `q8ToS16Rows` (or its AVX2 twin) of `pixels` pixels for either activation dtype, threads
-/// splitting the pixels.
+/// splitting the pixels. With `rowTerms`, each task also writes its rows' Winograd row terms
+/// per group (`qs16WinogradDotRowTermsAVX2`, over whole rows of `paddedChannels`).
 func convertToS16RowsInParallel(
   _ type: DType, _ input: UnsafeRawPointer, pixels: Int, groups: Int, channels: Int,
-  paddedChannels: Int, zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
+  paddedChannels: Int, zeroPoint: Int32, output: UnsafeMutablePointer<Int16>,
+  rowTerms: UnsafeMutablePointer<Int32>? = nil
 ) {
   // Small images (late layers) still split in ~8 parts.
   let chunk = max(16, min(256, pixels / 8))
@@ -227,6 +229,11 @@ func convertToS16RowsInParallel(
     convertToS16Rows(type, input + first * inputLength, pixels: min(chunk, pixels - first), groups: groups,
                      channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
                      output: output + first * rowLength)
+    if let rowTerms {
+      qs16WinogradDotRowTermsAVX2(output + first * rowLength, segments: min(chunk, pixels - first) * groups,
+                                  segmentStride: paddedChannels, pairs: paddedChannels / 2,
+                                  terms: rowTerms + first * groups)
+    }
   }
 }
 
