@@ -194,6 +194,19 @@ def _centred_case(rng, seed, kind, dt, x, w, kw, origin):
     return case
 
 
+def _pointwise_case(rng, seed, dt, shape, Co, G, origin):
+    """A 1x1 case over an input of `shape` (NHWC) with `Co` outputs in `G` groups: weight
+    scales per tensor or per channel, zero points per tensor or (30 %) per channel."""
+    (xd, wd), (N, H, W, C) = dt, shape
+    x, w = rand_q(rng, shape, xd), rand_q(rng, (Co, 1, 1, C // G), wd)
+    w_s = log_uniform(rng, 0.005, 0.05, size=Co).astype(np.float32) if rng.random() < 0.5 else 0.02
+    w_zp = (np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32) if rng.random() < 0.3
+            else rand_zero_point(rng, wd))
+    kw = dict(groups=G, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
+              weight_scale=w_s, weight_zero_point=w_zp)
+    return _centred_case(rng, seed, f"N{N}-{H}x{W}-C{C}-Co{Co}-g{G}", dt, x, w, kw, origin)
+
+
 # ---- 1x1 stride-1 convolutions over many pixels: row tasks that convert their own rows ------
 def _pointwise_cases():
     cases = []
@@ -206,15 +219,7 @@ def _pointwise_cases():
         N = 1 + i % 3
         H = int(rng.integers(8, 40))
         W = max(1, int(rng.integers(400, 2600)) // (N * H))   # 400-2600 GEMM rows
-        x, w = rand_q(rng, (N, H, W, C), xd), rand_q(rng, (Co, 1, 1, C // G), wd)
-        per_channel = rng.random() < 0.5
-        w_s = log_uniform(rng, 0.005, 0.05, size=Co).astype(np.float32) if per_channel else 0.02
-        w_zp = (np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32) if rng.random() < 0.3
-                else rand_zero_point(rng, wd))
-        kw = dict(groups=G, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
-                  weight_scale=w_s, weight_zero_point=w_zp)
-        cases.append(_centred_case(rng, 7000 + i, f"N{N}-{H}x{W}-C{C}-Co{Co}-g{G}", (xd, wd), x, w, kw,
-                                   "_pointwise_cases()"))
+        cases.append(_pointwise_case(rng, 7000 + i, (xd, wd), (N, H, W, C), Co, G, "_pointwise_cases()"))
     return cases
 
 
@@ -243,14 +248,7 @@ def _winograd_dot_cases():
         else:
             N, H = 1, int(rng.integers(8, 40))
             W = max(1, int(rng.integers(500, 2000)) // H)
-        x, w = rand_q(rng, (N, H, W, C), xd), rand_q(rng, (Co, 1, 1, C // G), wd)
-        w_s = log_uniform(rng, 0.005, 0.05, size=Co).astype(np.float32) if rng.random() < 0.5 else 0.02
-        w_zp = (np.array([rand_zero_point(rng, wd) for _ in range(Co)], np.int32) if rng.random() < 0.3
-                else rand_zero_point(rng, wd))
-        kw = dict(groups=G, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
-                  weight_scale=w_s, weight_zero_point=w_zp)
-        cases.append(_centred_case(rng, 8000 + i, f"N{N}-{H}x{W}-C{C}-Co{Co}-g{G}", (xd, wd), x, w, kw,
-                                   "_winograd_dot_cases()"))
+        cases.append(_pointwise_case(rng, 8000 + i, (xd, wd), (N, H, W, C), Co, G, "_winograd_dot_cases()"))
     return cases
 
 
