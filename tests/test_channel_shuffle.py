@@ -57,6 +57,17 @@ def test_channel_shuffle_large_and_inverse(threads, kernel_family):
     assert_same(qs.channel_shuffle(y, 58), x)   # shuffling by C/g undoes shuffling by g
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize("group_channels", [16, 17, 31, 48, 5461, 5462, 6000, 224 * 224])
+def test_channel_shuffle_three_groups(rows, group_channels, threads, kernel_family):
+    # Three groups (an RGB image to channels-last) have their own AVX2 kernel: 16 columns at a
+    # time and a tail, rows above ~16 KB split into column ranges.
+    rng = np.random.default_rng([TAG, 2, rows, group_channels])
+    for dtype in (U8, I8):
+        x = rand_q(rng, (rows, 3 * group_channels), dtype)
+        assert_same(qs.channel_shuffle(x, 3), ref.channel_shuffle(x, 3))
+
+
 def test_channel_shuffle_empty_and_input_kept():
     assert qs.channel_shuffle(np.zeros((0, 6), np.int8), 3).shape == (0, 6)
     rng = np.random.default_rng([TAG, 2])

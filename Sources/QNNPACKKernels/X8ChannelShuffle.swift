@@ -1,28 +1,30 @@
 /// Channel shuffle of `rows` rows of `groups × groupChannels` bytes: output channel
-/// `j·groups + g` is input channel `g·groupChannels + j` (a transpose per row). Two to four
-/// groups (ShuffleNet's) get loops with a constant group count, which LLVM turns into
-/// interleaving shuffles instead of single-byte stores.
+/// `j·groups + g` is input channel `g·groupChannels + j` (a transpose per row), for the `j`
+/// in `columns`. Two to four groups (ShuffleNet's, and RGB images to channels-last) get loops
+/// with a constant group count, which LLVM turns into interleaving shuffles instead of
+/// single-byte stores.
 @inlinable
 public func x8ChannelShuffle(
-  rows: Int, groups: Int, groupChannels: Int, input: UnsafePointer<UInt8>, output: UnsafeMutablePointer<UInt8>
+  rows: Int, groups: Int, groupChannels: Int, columns: Range<Int>, input: UnsafePointer<UInt8>,
+  output: UnsafeMutablePointer<UInt8>
 ) {
   switch groups {
-  case 2: x8Interleave(rows, 2, groupChannels, input, output)
-  case 3: x8Interleave(rows, 3, groupChannels, input, output)
-  case 4: x8Interleave(rows, 4, groupChannels, input, output)
-  default: x8Interleave(rows, groups, groupChannels, input, output)
+  case 2: x8Interleave(rows, 2, groupChannels, columns, input, output)
+  case 3: x8Interleave(rows, 3, groupChannels, columns, input, output)
+  case 4: x8Interleave(rows, 4, groupChannels, columns, input, output)
+  default: x8Interleave(rows, groups, groupChannels, columns, input, output)
   }
 }
 
 @inlinable @inline(__always)
 internal func x8Interleave(
-  _ rows: Int, _ groups: Int, _ groupChannels: Int, _ input: UnsafePointer<UInt8>,
+  _ rows: Int, _ groups: Int, _ groupChannels: Int, _ columns: Range<Int>, _ input: UnsafePointer<UInt8>,
   _ output: UnsafeMutablePointer<UInt8>
 ) {
   let channels = groups &* groupChannels
   for r in 0..<rows {
     let x = input + r &* channels, y = output + r &* channels
-    for j in 0..<groupChannels {
+    for j in columns {
       for g in 0..<groups { y[j &* groups &+ g] = x[g &* groupChannels &+ j] }
     }
   }

@@ -1,3 +1,4 @@
+import QNNPACKAVX2
 import QNNPACKKernels
 
 /// Channel shuffle over the last axis: `[rows, groups · group_channels]` bytes of either
@@ -13,11 +14,22 @@ public func qnnps_channel_shuffle(
     if rows == 0 { return }
     let x = try nonNull(input).assumingMemoryBound(to: UInt8.self)
     let y = try nonNull(output).assumingMemoryBound(to: UInt8.self)
+    // Tasks of ~16 KB: whole rows, or parts of one (a channels-last conversion of a few images).
     let rowsPerTask = max(1, (1 << 14) / channels)
-    parallelFor((rows + rowsPerTask - 1) / rowsPerTask, work: rows * channels) { task in
-      let first = task * rowsPerTask
-      x8ChannelShuffle(rows: min(rowsPerTask, rows - first), groups: groups, groupChannels: groupChannels,
-                       input: x + first * channels, output: y + first * channels)
+    let span = rowsPerTask > 1 ? groupChannels : max(1, (1 << 14) / groups)
+    let spans = (groupChannels + span - 1) / span
+    // Weighed as element operations (8 multiply-accumulates each), like the other byte kernels.
+    parallelFor((rows + rowsPerTask - 1) / rowsPerTask * spans, work: 8 * rows * channels) { task in
+      let (rowTask, part) = task.quotientAndRemainder(dividingBy: spans)
+      let first = rowTask * rowsPerTask
+      let count = min(rowsPerTask, rows - first), columns = part * span..<min(groupChannels, (part + 1) * span)
+      if groups == 3 && currentISA >= .avx2 {
+        x8Interleave3AVX2(rows: count, groupChannels: groupChannels, columns: columns, input: x + first * channels,
+                          output: y + first * channels)
+      } else {
+        x8ChannelShuffle(rows: count, groups: groups, groupChannels: groupChannels, columns: columns,
+                         input: x + first * channels, output: y + first * channels)
+      }
     }
   }
 }
