@@ -67,6 +67,44 @@ def test_linear_int32_boundary(kernel_family):
     assert expected.tolist() == [[128, 128]]  # 2^31 - 1 rounds to 2^31 in float32: 2^31 / 2^24
 
 
+@pytest.mark.parametrize("form", ["linear", "depthwise", "winograd", "pointwise"])
+def test_products_beyond_int32(form, kernel_family, threads):
+    # Requantized sums far beyond int32 (biases near +-2^31, output scales down to 1e-9): the
+    # AVX2 epilogue bounds only the upper side in float32 (a lower overflow converts to INT32_MIN
+    # and saturates low), then packs with saturation before applying output_min / output_max.
+    rng = np.random.default_rng(11)
+
+    def biases(n):  # every other channel near +-2^31, the others small
+        b = rng.integers(-(2**31) + 70_000_000, 2**31 - 70_000_000, size=n)
+        b[::2] = rng.integers(-3000, 3000, size=len(b[::2]))
+        return b.astype(np.int32)
+
+    for output_scale, clamp in ((1e-9, (None, None)), (1e-6, (30, 200)), (2.0, (0, 255))):
+        q = dict(input_scale=0.5, input_zero_point=int(rng.integers(0, 256)), weight_zero_point=0,
+                 weight_scale=0.25, output_scale=output_scale, output_zero_point=int(rng.integers(0, 256)),
+                 output_min=clamp[0], output_max=clamp[1])
+        if form == "linear":
+            x = rng.integers(0, 256, size=(6, 40), dtype=np.uint8)
+            w = rng.integers(-128, 128, size=(41, 40), dtype=np.int8)
+            bias = biases(41)
+            assert_same(qs.linear(x, w, bias, **q), ref.linear(x, w, bias, **q))
+            continue
+        shape, wshape, kw = {
+            "depthwise": ((1, 5, 6, 24), (24, 3, 3, 1), dict(groups=24, padding=1)),
+            "winograd": ((1, 9, 10, 16), (20, 3, 3, 16), dict(padding=1)),
+            "pointwise": ((1, 40, 40, 33), (40, 1, 1, 33), {}),
+        }[form]
+        x = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        w = rng.integers(-128, 128, size=wshape, dtype=np.int8)
+        bias = biases(wshape[0])
+        expected = ref.conv2d(x, w, bias, **kw, **q)
+        # Both bounds reached at the small scales (sums beyond int32 both ways), values at 2.0.
+        values = set(np.unique(expected).tolist())
+        bounds = {0 if clamp[0] is None else clamp[0], 255 if clamp[1] is None else clamp[1]}
+        assert bounds <= values if output_scale < 1 else len(values) > 2
+        assert_same(qs.conv2d(x, w, bias, **kw, **q), expected)
+
+
 @pytest.mark.parametrize("form", ["linear", "conv2d"])
 def test_winograd_dot_int32_boundary(form, kernel_family, threads):
     # 1x1 reductions of K = 33 025 (an odd pair) whose sums reach +-(2^31 - 1) exactly, with the
