@@ -1,13 +1,23 @@
 /// Channel shuffle of `rows` rows of `groups × groupChannels` bytes: output channel
 /// `j·groups + g` is input channel `g·groupChannels + j` (a transpose per row), for the `j`
-/// in `columns`. Two to four groups (ShuffleNet's, and RGB images to channels-last) get loops
+/// in `columns` (all if nil). Two to four groups (ShuffleNet's, and RGB images to channels-last) get loops
 /// with a constant group count, which LLVM turns into interleaving shuffles instead of
 /// single-byte stores.
 @inlinable
 public func x8ChannelShuffle(
-  rows: Int, groups: Int, groupChannels: Int, columns: Range<Int>, input: UnsafePointer<UInt8>,
+  rows: Int, groups: Int, groupChannels: Int, columns: Range<Int>? = nil, input: UnsafePointer<UInt8>,
   output: UnsafeMutablePointer<UInt8>
 ) {
+  guard let columns else {
+    // Whole rows: loops from 0, which LLVM vectorizes better than from a variable start.
+    switch groups {
+    case 2: x8Interleave(rows, 2, groupChannels, 0..<groupChannels, input, output)
+    case 3: x8Interleave(rows, 3, groupChannels, 0..<groupChannels, input, output)
+    case 4: x8Interleave(rows, 4, groupChannels, 0..<groupChannels, input, output)
+    default: x8Interleave(rows, groups, groupChannels, 0..<groupChannels, input, output)
+    }
+    return
+  }
   switch groups {
   case 2: x8Interleave(rows, 2, groupChannels, columns, input, output)
   case 3: x8Interleave(rows, 3, groupChannels, columns, input, output)

@@ -27,8 +27,8 @@ public func qnnps_channel_shuffle(
         x8Interleave3AVX2(rows: count, groupChannels: groupChannels, columns: columns, input: x + first * channels,
                           output: y + first * channels)
       } else {
-        x8ChannelShuffle(rows: count, groups: groups, groupChannels: groupChannels, columns: columns,
-                         input: x + first * channels, output: y + first * channels)
+        x8ChannelShuffle(rows: count, groups: groups, groupChannels: groupChannels,
+                         columns: spans > 1 ? columns : nil, input: x + first * channels, output: y + first * channels)
       }
     }
   }
