@@ -13,7 +13,7 @@ import QNNPACKKernels
 ///
 /// The row terms come from `qs16WinogradDotRowTermsAVX2` (`rowTerms[r · termStride]`), the
 /// column terms are folded into `correctedBias` (16 int32 in lane order: bias − column term,
-/// `winogradDotCorrectedBias`). The blocks are the usual int16 ones (`packWeightBlock`), read
+/// `winogradDotBiases`). The blocks are the usual int16 ones (`packWeightBlock`), read
 /// as pairs `(2q, 2q + 1)`; an odd last pair is a plain `vpmaddwd` step. Everything wraps
 /// modulo 2³², so the sums are exact wherever `qs16IGEMM4x16AVX2`'s are: its operands
 /// (`x − x_zp`, `w − w_zp`, |·| ≤ 255) sum to |·| ≤ 510, far from int16's limits. Same output
