@@ -100,7 +100,8 @@ class BuildExtWithSwift(build_ext):
 
 native = Extension(
     f"{PACKAGE}._native",
-    sources=[f"python/{PACKAGE}/_native.c"],
+    sources=[f"python/{PACKAGE}/_native.c", f"python/{PACKAGE}/_replay.c"],
+    depends=[f"python/{PACKAGE}/_replay.h"],
     include_dirs=[numpy.get_include(), "include"],
     libraries=["QNNPACKSwift"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -4,8 +4,9 @@ random parameters, and the checks every importer test makes.
 `Graph` collects nodes, initializers, inputs and outputs; `q(...)` adds a (scale, zero
 point) pair; the `*_params` helpers make quantized weights and output scales that keep
 outputs informative (accumulator spread over about ±40 LSB). `check(model, feeds)` loads
-the model with qnnpack_swift, runs it twice (buffers are reused) and compares every output
-bit for bit with the §3 interpreter (tests/_onnx_reference.py).
+the model with qnnpack_swift, runs it four times (buffers reused, the library calls
+recorded and replayed) and compares every output bit for bit with the §3 interpreter
+(tests/_onnx_reference.py).
 """
 import importlib.util
 import pathlib
@@ -126,18 +127,25 @@ def load_qs():
 
 
 def check(model, feeds, expect_informative=True):
-    """Loads `model` with qnnpack_swift, runs it twice and asserts every output equals the
-    §3 interpreter bit for bit; returns the loaded model."""
+    """Loads `model` with qnnpack_swift, runs it four times and asserts every output equals
+    the §3 interpreter bit for bit; returns the loaded model.
+
+    The second call reuses every buffer and records the library calls; the third (on other
+    inputs of the same shapes: `feeds` reversed along every axis) and the fourth replay
+    them, when the model can be replayed."""
     qs = load_qs()
     data = model.SerializeToString()
     m = qs.onnx.load(data)
+    other = {k: np.ascontiguousarray(np.flip(v)) for k, v in feeds.items()}
     expected = _onnx_reference.run(model, **feeds)
+    expected_other = _onnx_reference.run(model, **other)
     before = {k: v.copy() for k, v in feeds.items()}
-    for _ in range(2):  # the second call reuses every buffer
-        got = m(**feeds)
+    for inputs, want in ((feeds, expected), (feeds, expected), (other, expected_other),
+                         (feeds, expected)):
+        got = m(**inputs)
         got = list(got) if isinstance(got, tuple) else [got]
-        assert len(got) == len(expected)
-        for g, e in zip(got, expected):
+        assert len(got) == len(want)
+        for g, e in zip(got, want):
             assert_same(g, np.ascontiguousarray(e))
     for k, v in feeds.items():
         assert np.array_equal(before[k], v), f"input {k} was modified"

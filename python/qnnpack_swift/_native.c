@@ -14,11 +14,13 @@
 #ifndef NPY_NO_DEPRECATED_API
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #endif
+#define PY_ARRAY_UNIQUE_SYMBOL qnnps_ARRAY_API
 #include <numpy/arrayobject.h>
 
 #include <stdint.h>
 #include <string.h>
 
+#include "_replay.h"
 #include "qnnpack_swift.h"
 
 #define CAPSULE_NAME "qnnpack_swift._native.operator"
@@ -44,7 +46,7 @@ typedef struct {
 /* ---- errors ------------------------------------------------------------------- */
 
 /* Sets the exception for a failed status; returns 0 on success, -1 otherwise. */
-static int check_status(int32_t status, const char* fn, const char* call) {
+int check_status(int32_t status, const char* fn, const char* call) {
   if (status == qnnps_status_success) return 0;
   const struct {
     int32_t status;
@@ -70,12 +72,21 @@ static int check_status(int32_t status, const char* fn, const char* call) {
   return -1;
 }
 
-/* Evaluates the library call `call` into `result` with the GIL released. */
-#define WITHOUT_GIL(result, call) \
-  do {                            \
-    Py_BEGIN_ALLOW_THREADS        \
-    result = (call);              \
-    Py_END_ALLOW_THREADS          \
+/* Evaluates the library call `call`, which computes nothing a replay needs (a size, a
+   name), into `result` with the GIL released. */
+#define QUERY_WITHOUT_GIL(result, call) \
+  do {                                  \
+    Py_BEGIN_ALLOW_THREADS              \
+    result = (call);                    \
+    Py_END_ALLOW_THREADS                \
+  } while (0)
+
+/* The same for a call that is not recorded (perform() makes those that are): a recording
+   this thread makes cannot be replayed. */
+#define WITHOUT_GIL(result, call)  \
+  do {                             \
+    replay_poison(#call);          \
+    QUERY_WITHOUT_GIL(result, call); \
   } while (0)
 
 /* Calls `function(...)` with the GIL released; on failure raises (naming the wrapper `fn`)
@@ -365,9 +376,9 @@ static int conv_output_size(native_op* n, size_t h, size_t w, size_t* oh, size_t
                             const char* fn) {
   int32_t status;
   if (n->kind == OP_DECONVOLUTION) {
-    WITHOUT_GIL(status, qnnps_deconvolution2d_nhwc_output_size(n->op, h, w, oh, ow));
+    QUERY_WITHOUT_GIL(status, qnnps_deconvolution2d_nhwc_output_size(n->op, h, w, oh, ow));
   } else {
-    WITHOUT_GIL(status, qnnps_convolution2d_nhwc_output_size(n->op, h, w, oh, ow));
+    QUERY_WITHOUT_GIL(status, qnnps_convolution2d_nhwc_output_size(n->op, h, w, oh, ow));
   }
   if (status == qnnps_status_invalid_parameter) {
     PyErr_Format(PyExc_ValueError, "%s: input of size %zux%zu is empty or too small for the "
@@ -424,6 +435,27 @@ static int check_run_shapes(PyArrayObject* input, PyArrayObject* output, const c
   return 0;
 }
 
+/* ---- recorded calls: what each makes, and the wrappers' common end -------------------- */
+
+static int32_t invoke_conv2d(const call* c) {
+  return qnnps_convolution2d_nhwc_run(c->op, c->size[0], c->size[1], c->size[2], c->in[0], c->out);
+}
+
+static int32_t invoke_deconv2d(const call* c) {
+  return qnnps_deconvolution2d_nhwc_run(c->op, c->size[0], c->size[1], c->size[2], c->in[0],
+                                        c->out);
+}
+
+/* Performs `c` on the checked arrays (input, output) of a unary operator, `holder` (an
+   operator capsule, or NULL) holding what else it uses; None, or NULL with the exception. */
+static PyObject* run_call(call* c, PyObject* holder, PyArrayObject* input, PyArrayObject* output) {
+  call_input(c, 0, (PyObject*)input);
+  call_output(c, (PyObject*)output);
+  PyObject* const keep[] = {(PyObject*)input, (PyObject*)output, holder, NULL};
+  if (perform(c, keep) < 0) return NULL;
+  Py_RETURN_NONE;
+}
+
 static PyObject* py_conv2d_run(PyObject* self, PyObject* args) {
   const char* fn = "conv2d_run";
   PyObject *capsule, *input_obj, *output_obj;
@@ -443,12 +475,11 @@ static PyObject* py_conv2d_run(PyObject* self, PyObject* args) {
   const size_t oshape[4] = {batch, oh, ow, n->output_channels};
   if (check_shape(output, fn, "output", 4, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
     return NULL;
-  if (n->kind == OP_DECONVOLUTION) {
-    CALL_OR_RAISE(fn, qnnps_deconvolution2d_nhwc_run, n->op, batch, h, w, DATA(input), DATA(output));
-  } else {
-    CALL_OR_RAISE(fn, qnnps_convolution2d_nhwc_run, n->op, batch, h, w, DATA(input), DATA(output));
-  }
-  Py_RETURN_NONE;
+  const int deconv = n->kind == OP_DECONVOLUTION;
+  call c = {deconv ? invoke_deconv2d : invoke_conv2d, fn,
+            deconv ? "qnnps_deconvolution2d_nhwc_run" : "qnnps_convolution2d_nhwc_run", n->op,
+            .size = {batch, h, w}};
+  return run_call(&c, capsule, input, output);
 }
 
 static PyObject* py_locally_connected2d_create(PyObject* self, PyObject* args) {
@@ -520,6 +551,10 @@ static PyObject* py_fully_connected_create(PyObject* self, PyObject* args) {
                           a.input_dtype, k, cout);
 }
 
+static int32_t invoke_fully_connected(const call* c) {
+  return qnnps_fully_connected_run(c->op, c->size[0], c->in[0], c->out);
+}
+
 static PyObject* py_fully_connected_run(PyObject* self, PyObject* args) {
   const char* fn = "fully_connected_run";
   PyObject *capsule, *input_obj, *output_obj;
@@ -533,8 +568,8 @@ static PyObject* py_fully_connected_run(PyObject* self, PyObject* args) {
   const size_t ishape[2] = {batch, n->input_channels}, oshape[2] = {batch, n->output_channels};
   if (check_run_shapes(input, output, fn, 2, ishape, oshape) < 0) return NULL;
   if (batch == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_fully_connected_run, n->op, batch, DATA(input), DATA(output));
-  Py_RETURN_NONE;
+  call c = {invoke_fully_connected, fn, "qnnps_fully_connected_run", n->op, .size = {batch}};
+  return run_call(&c, capsule, input, output);
 }
 
 static PyObject* py_dynamic_fully_connected_create(PyObject* self, PyObject* args) {
@@ -626,6 +661,13 @@ static int check_pool_arrays(PyObject* input_obj, PyObject* output_obj, const si
   return check_no_overlap(*output, *input, fn);
 }
 
+static int32_t invoke_max_pool2d(const call* c) {
+  const size_t* s = c->size;
+  return qnnps_max_pool2d_nhwc(c->integer[0], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8],
+                               s[9], s[10], s[11], s[12], s[13], c->integer[1], c->integer[2],
+                               c->in[0], c->out);
+}
+
 static PyObject* py_max_pool2d(PyObject* self, PyObject* args) {
   const char* fn = "max_pool2d";
   PyObject *input_obj, *output_obj;
@@ -641,10 +683,19 @@ static PyObject* py_max_pool2d(PyObject* self, PyObject* args) {
                                                        &output, d) < 0)
     return NULL;
   if (d[0] == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_max_pool2d_nhwc, qdtype_of(input), d[0], d[1], d[2], d[3], w[0], w[1],
-                w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], output_min, output_max, DATA(input),
-                DATA(output));
-  Py_RETURN_NONE;
+  call c = {invoke_max_pool2d, fn, "qnnps_max_pool2d_nhwc", .integer = {qdtype_of(input),
+            output_min, output_max}};
+  memcpy(c.size, d, sizeof d);
+  memcpy(c.size + 4, w, sizeof w);
+  return run_call(&c, NULL, input, output);
+}
+
+static int32_t invoke_avg_pool2d(const call* c) {
+  const size_t* s = c->size;
+  const int32_t* i = c->integer;
+  return qnnps_avg_pool2d_nhwc(i[0], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9],
+                               s[10], s[11], i[1], c->real[0], i[2], c->real[1], i[3], i[4], i[5],
+                               c->in[0], c->out);
 }
 
 static PyObject* py_avg_pool2d(PyObject* self, PyObject* args) {
@@ -664,11 +715,19 @@ static PyObject* py_avg_pool2d(PyObject* self, PyObject* args) {
   const size_t w[10] = {s[0], s[1], s[2], s[3], 1, 1, s[4], s[5], s[6], s[7]};
   if (check_pool_arrays(input_obj, output_obj, w, fn, &input, &output, d) < 0) return NULL;
   if (d[0] == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_avg_pool2d_nhwc, qdtype_of(input), d[0], d[1], d[2], d[3], s[0], s[1],
-                s[2], s[3], s[4], s[5], s[6], s[7], count_include_pad, input_scale,
-                input_zero_point, output_scale, output_zero_point, output_min, output_max,
-                DATA(input), DATA(output));
-  Py_RETURN_NONE;
+  call c = {invoke_avg_pool2d, fn, "qnnps_avg_pool2d_nhwc",
+            .integer = {qdtype_of(input), count_include_pad, input_zero_point, output_zero_point,
+                        output_min, output_max},
+            .real = {input_scale, output_scale}};
+  memcpy(c.size, d, sizeof d);
+  memcpy(c.size + 4, s, sizeof s);
+  return run_call(&c, NULL, input, output);
+}
+
+static int32_t invoke_global_avg_pool(const call* c) {
+  const int32_t* i = c->integer;
+  return qnnps_global_avg_pool_nwc(i[0], c->size[0], c->size[1], c->size[2], c->real[0], i[1],
+                                   c->real[1], i[2], i[3], i[4], c->in[0], c->out);
 }
 
 static PyObject* py_global_avg_pool(PyObject* self, PyObject* args) {
@@ -716,12 +775,14 @@ static PyObject* py_global_avg_pool(PyObject* self, PyObject* args) {
   if (check_shape(output, fn, "output", 2, oshape) < 0 || check_no_overlap(output, input, fn) < 0)
     goto fail;
   if (batch == 0) goto done;
-  int32_t status;
-  WITHOUT_GIL(status, qnnps_global_avg_pool_nwc(qdtype_of(input), batch, pixels, channels,
-                                                input_scale, input_zero_point, output_scale,
-                                                output_zero_point, output_min, output_max,
-                                                DATA(input), DATA(output)));
-  if (check_status(status, fn, "qnnps_global_avg_pool_nwc") < 0) goto fail;
+  call c = {invoke_global_avg_pool, fn, "qnnps_global_avg_pool_nwc",
+            .size = {batch, pixels, channels},
+            .integer = {qdtype_of(input), input_zero_point, output_zero_point, output_min,
+                        output_max},
+            .real = {input_scale, output_scale}};
+  PyObject* none = run_call(&c, NULL, input, output);
+  if (none == NULL) goto fail;
+  Py_DECREF(none);
 done:
   if (created != NULL) return created;
   Py_RETURN_NONE;
@@ -761,12 +822,19 @@ bad:
   return -1;
 }
 
-typedef int32_t (*binary_fn)(int32_t, size_t, const size_t*, const void*, const size_t*, float,
-                             int32_t, const void*, const size_t*, float, int32_t, float, int32_t,
-                             int32_t, int32_t, void*);
+/* size: ndim, then shape, a's and b's strides (ADD_MAX_DIMS each). */
+#define BINARY_ARGUMENTS(c)                                                                   \
+  c->integer[0], c->size[0], c->size + 1, c->in[0], c->size + 1 + ADD_MAX_DIMS, c->real[0],  \
+      c->integer[1], c->in[1], c->size + 1 + 2 * ADD_MAX_DIMS, c->real[1], c->integer[2],      \
+      c->real[2], c->integer[3], c->integer[4], c->integer[5], c->out
+
+static int32_t invoke_add(const call* c) { return qnnps_add_nd(BINARY_ARGUMENTS(c)); }
+
+static int32_t invoke_multiply(const call* c) { return qnnps_multiply_nd(BINARY_ARGUMENTS(c)); }
 
 /* add and multiply: the same arguments, broadcasting and checks. */
-static PyObject* binary_op(PyObject* args, const char* fn, binary_fn function, const char* call) {
+static PyObject* binary_op(PyObject* args, const char* fn, int32_t (*invoke)(const call*),
+                           const char* function) {
   PyObject *a_obj, *b_obj, *output_obj;
   float a_scale, b_scale, output_scale;
   int a_zero_point, b_zero_point, output_zero_point, output_min, output_max;
@@ -826,11 +894,18 @@ static PyObject* binary_op(PyObject* args, const char* fn, binary_fn function, c
                  "at most %d are supported", fn, cn, ADD_MAX_DIMS);
     goto fail;
   }
-  int32_t status;
-  WITHOUT_GIL(status, function(qdtype_of(a), (size_t)cn, cshape, DATA(a), ca, a_scale,
-                               a_zero_point, DATA(b), cb, b_scale, b_zero_point, output_scale,
-                               output_zero_point, output_min, output_max, DATA(output)));
-  if (check_status(status, fn, call) < 0) goto fail;
+  call c = {invoke, fn, function, .size = {(size_t)cn},
+            .integer = {qdtype_of(a), a_zero_point, b_zero_point, output_zero_point, output_min,
+                        output_max},
+            .real = {a_scale, b_scale, output_scale}};
+  memcpy(c.size + 1, cshape, cn * sizeof(size_t));
+  memcpy(c.size + 1 + ADD_MAX_DIMS, ca, cn * sizeof(size_t));
+  memcpy(c.size + 1 + 2 * ADD_MAX_DIMS, cb, cn * sizeof(size_t));
+  call_input(&c, 0, (PyObject*)a);
+  call_input(&c, 1, (PyObject*)b);
+  call_output(&c, (PyObject*)output);
+  PyObject* const keep[] = {(PyObject*)a, (PyObject*)b, (PyObject*)output, NULL};
+  if (perform(&c, keep) < 0) goto fail;
 done:
   if (created != NULL) return created;
   Py_RETURN_NONE;
@@ -840,11 +915,11 @@ fail:
 }
 
 static PyObject* py_add(PyObject* self, PyObject* args) {
-  return binary_op(args, "add", qnnps_add_nd, "qnnps_add_nd");
+  return binary_op(args, "add", invoke_add, "qnnps_add_nd");
 }
 
 static PyObject* py_multiply(PyObject* self, PyObject* args) {
-  return binary_op(args, "multiply", qnnps_multiply_nd, "qnnps_multiply_nd");
+  return binary_op(args, "multiply", invoke_multiply, "qnnps_multiply_nd");
 }
 
 #define SAME_AS_INPUT (-2)
@@ -867,6 +942,10 @@ static int check_elementwise(PyObject* input_obj, PyObject* output_obj, int inpu
   return check_no_overlap(*output, *input, fn);
 }
 
+static int32_t invoke_clamp(const call* c) {
+  return qnnps_clamp(c->integer[0], c->size[0], c->integer[1], c->integer[2], c->in[0], c->out);
+}
+
 static PyObject* py_clamp(PyObject* self, PyObject* args) {
   const char* fn = "clamp";
   PyObject *input_obj, *output_obj;
@@ -878,9 +957,9 @@ static PyObject* py_clamp(PyObject* self, PyObject* args) {
     return NULL;
   const size_t count = PyArray_SIZE(input);
   if (count == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_clamp, qdtype_of(input), count, output_min, output_max, DATA(input),
-                DATA(output));
-  Py_RETURN_NONE;
+  call c = {invoke_clamp, fn, "qnnps_clamp", .size = {count},
+            .integer = {qdtype_of(input), output_min, output_max}};
+  return run_call(&c, NULL, input, output);
 }
 
 /*
@@ -910,6 +989,16 @@ static int parse_channel_args(PyObject* args, const char* fn, int input_type, in
   return 0;
 }
 
+static int32_t invoke_quantize(const call* c) {
+  return qnnps_quantize(c->integer[0], c->size[0], c->size[1], c->size[2], c->in[0],
+                        c->parameters[0], c->parameters[1], c->out);
+}
+
+static int32_t invoke_dequantize(const call* c) {
+  return qnnps_dequantize(c->integer[0], c->size[0], c->size[1], c->size[2], c->in[0],
+                          c->parameters[0], c->parameters[1], c->out);
+}
+
 /* quantize (float32 -> q) when `quantize`, else dequantize (q -> float32). */
 static PyObject* channel_op(PyObject* args, int quantize) {
   const char* fn = quantize ? "quantize" : "dequantize";
@@ -920,19 +1009,26 @@ static PyObject* channel_op(PyObject* args, int quantize) {
                          &input, &output, &scales, &zero_points, s) < 0)
     return NULL;
   if (PyArray_SIZE(input) == 0) Py_RETURN_NONE;
-  if (quantize) {
-    CALL_OR_RAISE(fn, qnnps_quantize, qdtype_of(output), s[0], s[1], s[2], DATA(input),
-                  DATA(scales), DATA(zero_points), DATA(output));
-  } else {
-    CALL_OR_RAISE(fn, qnnps_dequantize, qdtype_of(input), s[0], s[1], s[2], DATA(input),
-                  DATA(scales), DATA(zero_points), DATA(output));
-  }
+  call c = {quantize ? invoke_quantize : invoke_dequantize, fn,
+            quantize ? "qnnps_quantize" : "qnnps_dequantize",
+            .parameters = {DATA(scales), DATA(zero_points)}, .size = {s[0], s[1], s[2]},
+            .integer = {qdtype_of(quantize ? output : input)}};
+  call_input(&c, 0, (PyObject*)input);
+  call_output(&c, (PyObject*)output);
+  PyObject* const keep[] = {(PyObject*)input, (PyObject*)output, scales, zero_points, NULL};
+  if (perform(&c, keep) < 0) return NULL;
   Py_RETURN_NONE;
 }
 
 static PyObject* py_quantize(PyObject* self, PyObject* args) { return channel_op(args, 1); }
 
 static PyObject* py_dequantize(PyObject* self, PyObject* args) { return channel_op(args, 0); }
+
+static int32_t invoke_requantize(const call* c) {
+  const int32_t* i = c->integer;
+  return qnnps_requantize(i[0], i[1], c->size[0], c->real[0], i[2], c->real[1], i[3], i[4], i[5],
+                          c->in[0], c->out);
+}
 
 static PyObject* py_requantize(PyObject* self, PyObject* args) {
   const char* fn = "requantize";
@@ -947,10 +1043,11 @@ static PyObject* py_requantize(PyObject* self, PyObject* args) {
   if (check_elementwise(input_obj, output_obj, -1, -1, fn, &input, &output) < 0) return NULL;
   const size_t count = PyArray_SIZE(input);
   if (count == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_requantize, qdtype_of(input), qdtype_of(output), count, input_scale,
-                input_zero_point, output_scale, output_zero_point, output_min, output_max,
-                DATA(input), DATA(output));
-  Py_RETURN_NONE;
+  call c = {invoke_requantize, fn, "qnnps_requantize", .size = {count},
+            .integer = {qdtype_of(input), qdtype_of(output), input_zero_point, output_zero_point,
+                        output_min, output_max},
+            .real = {input_scale, output_scale}};
+  return run_call(&c, NULL, input, output);
 }
 
 /* concatenate(inputs (list of q-arrays), output, outer, input_scales f32[n],
@@ -1019,6 +1116,10 @@ done:
   return result;
 }
 
+static int32_t invoke_channel_shuffle(const call* c) {
+  return qnnps_channel_shuffle(c->size[0], c->size[1], c->size[2], c->in[0], c->out);
+}
+
 /* channel_shuffle(input, output, groups): over the last axis, groups dividing it. */
 static PyObject* py_channel_shuffle(PyObject* self, PyObject* args) {
   const char* fn = "channel_shuffle";
@@ -1036,9 +1137,9 @@ static PyObject* py_channel_shuffle(PyObject* self, PyObject* args) {
   }
   const size_t rows = PyArray_SIZE(input) / channels;
   if (rows == 0) Py_RETURN_NONE;
-  CALL_OR_RAISE(fn, qnnps_channel_shuffle, rows, (size_t)groups, channels / (size_t)groups,
-                DATA(input), DATA(output));
-  Py_RETURN_NONE;
+  call c = {invoke_channel_shuffle, fn, "qnnps_channel_shuffle",
+            .size = {rows, (size_t)groups, channels / (size_t)groups}};
+  return run_call(&c, NULL, input, output);
 }
 
 /* lookup_create(dtype, function, parameter, input_scale, input_zero_point, output_scale,
@@ -1059,6 +1160,10 @@ static PyObject* py_lookup_create(PyObject* self, PyObject* args) {
                                           input_zero_point, output_scale, output_zero_point,
                                           output_min, output_max, &op));
   return created_operator(status, op, fn, "qnnps_lookup_create", OP_LOOKUP, dtype, 0, 0);
+}
+
+static int32_t invoke_lookup(const call* c) {
+  return qnnps_lookup_run(c->op, c->size[0], c->in[0], c->out);
 }
 
 static PyObject* py_lookup_run(PyObject* self, PyObject* args) {
@@ -1089,15 +1194,22 @@ static PyObject* py_lookup_run(PyObject* self, PyObject* args) {
   }
   const size_t count = PyArray_SIZE(input);
   if (count == 0) goto done;
-  int32_t status;
-  WITHOUT_GIL(status, qnnps_lookup_run(n->op, count, DATA(input), DATA(output)));
-  if (check_status(status, fn, "qnnps_lookup_run") < 0) goto fail;
+  call c = {invoke_lookup, fn, "qnnps_lookup_run", n->op, .size = {count}};
+  PyObject* none = run_call(&c, capsule, input, output);
+  if (none == NULL) goto fail;
+  Py_DECREF(none);
 done:
   if (created != NULL) return created;
   Py_RETURN_NONE;
 fail:
   Py_XDECREF(created);
   return NULL;
+}
+
+static int32_t invoke_softmax(const call* c) {
+  const int32_t* i = c->integer;
+  return qnnps_softmax(i[0], c->size[0], c->size[1], c->size[2], c->real[0], i[1], c->real[1],
+                       i[2], i[3], i[4], c->in[0], c->out);
 }
 
 /* softmax(input, output, outer, length, inner, input_scale, input_zero_point, output_scale,
@@ -1135,11 +1247,13 @@ static PyObject* py_softmax(PyObject* self, PyObject* args) {
     goto fail;
   }
   if (count == 0) goto done;
-  int32_t status;
-  WITHOUT_GIL(status, qnnps_softmax(qdtype_of(input), s[0], s[1], s[2], input_scale,
-                                    input_zero_point, output_scale, output_zero_point, output_min,
-                                    output_max, DATA(input), DATA(output)));
-  if (check_status(status, fn, "qnnps_softmax") < 0) goto fail;
+  call c = {invoke_softmax, fn, "qnnps_softmax", .size = {s[0], s[1], s[2]},
+            .integer = {qdtype_of(input), input_zero_point, output_zero_point, output_min,
+                        output_max},
+            .real = {input_scale, output_scale}};
+  PyObject* none = run_call(&c, NULL, input, output);
+  if (none == NULL) goto fail;
+  Py_DECREF(none);
 done:
   if (created != NULL) return created;
   Py_RETURN_NONE;
@@ -1235,7 +1349,7 @@ static PyObject* py_resize2d(PyObject* self, PyObject* args) {
 #define GETTER(wrapper, type, call, convert)                        \
   static PyObject* wrapper(PyObject* self, PyObject* unused) {      \
     type value;                                                     \
-    WITHOUT_GIL(value, call);                                       \
+    QUERY_WITHOUT_GIL(value, call);                                 \
     return convert(value);                                          \
   }
 
@@ -1255,7 +1369,7 @@ static PyObject* py_isa_name(PyObject* self, PyObject* args) {
   int isa;
   if (!PyArg_ParseTuple(args, "i:isa_name", &isa)) return NULL;
   const char* name;
-  WITHOUT_GIL(name, qnnps_isa_name(isa));
+  QUERY_WITHOUT_GIL(name, qnnps_isa_name(isa));
   if (name == NULL) Py_RETURN_NONE;
   return PyUnicode_FromString(name);
 }
@@ -1353,6 +1467,9 @@ static PyMethodDef methods[] = {
     {"isa_name", py_isa_name, METH_VARARGS, "isa_name(isa) -> str or None"},
     {"set_num_threads", py_set_num_threads, METH_VARARGS, "set_num_threads(n) -> None"},
     {"get_num_threads", py_get_num_threads, METH_NOARGS, "get_num_threads() -> int"},
+    {"record", py_record, METH_VARARGS,
+     "record(recording or None): this thread's library calls go into the Recording from now on "
+     "(None: stop)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1366,8 +1483,15 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__native(void) {
   import_array();
+  if (PyType_Ready(&RecordingType) < 0) return NULL;
   PyObject* m = PyModule_Create(&module);
   if (m == NULL) return NULL;
+  Py_INCREF(&RecordingType);
+  if (PyModule_AddObject(m, "Recording", (PyObject*)&RecordingType) < 0) {
+    Py_DECREF(&RecordingType);
+    Py_DECREF(m);
+    return NULL;
+  }
   if (PyModule_AddIntConstant(m, "DTYPE_UINT8", QNNPS_DTYPE_UINT8) < 0 ||
       PyModule_AddIntConstant(m, "DTYPE_INT8", QNNPS_DTYPE_INT8) < 0 ||
       PyModule_AddIntConstant(m, "ADD_MAX_DIMS", ADD_MAX_DIMS) < 0 ||

@@ -1,5 +1,5 @@
 # Types of the compiled extension (python/qnnpack_swift/_native.c). Private: use the package.
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -107,3 +107,13 @@ def set_isa(isa: int) -> None: ...
 def isa_name(isa: int) -> Optional[str]: ...
 def set_num_threads(num_threads: int) -> None: ...
 def get_num_threads() -> int: ...
+
+class Recording:
+    """The library calls this thread makes between record(recording) and record(None)."""
+    calls: int
+    def finish(self, feeds: List[np.ndarray], outputs: List[np.ndarray]) -> Optional[str]:
+        """None when the recording can be replayed, else why not."""
+    def replay(self, feeds: List[np.ndarray]) -> bool:
+        """True after making the recorded calls on `feeds`; False (nothing run) when they do
+        not fit the recording."""
+def record(recording: Optional[Recording]) -> None: ...

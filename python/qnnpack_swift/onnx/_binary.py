@@ -20,6 +20,7 @@ def _operand(node, ctx, index, rank, perm):
 
     if ctx.is_constant(name):
         fixed = expand(ctx.graph.constants[name])
+        fixed.flags.writeable = False  # a constant to Model's replays
         return None, lambda _: fixed
     if info.rank == rank:
         return (name, perm), lambda a: a

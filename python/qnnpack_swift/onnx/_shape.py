@@ -40,7 +40,7 @@ def _reshape_step(node, ctx, shape_of, rank, what):
         return a.reshape(shape_of(a.shape))
 
     return ctx.step(node, [(x, _layout.identity(info.rank))], run, info.dtype, rank, None,
-                    f"NumPy {what} (exact)", numpy=True)
+                    f"NumPy {what} (exact)", numpy=True, view=True)
 
 
 @register("Reshape")

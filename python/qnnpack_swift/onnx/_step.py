@@ -42,14 +42,15 @@ class Step:
     """One node of the plan: `run(*arrays)` → the output array (stored with `output.perm`).
 
     `inputs` are (tensor name, perm the array must have). `runs` says what computes it
-    (the summary's right column); `numpy` marks the NumPy fallback.
+    (the summary's right column); `numpy` marks the NumPy fallback, `view` a NumPy step
+    that only reshapes (a view, unless its input is not contiguous).
     """
 
-    __slots__ = ("node", "inputs", "run", "output", "runs", "numpy", "converts")
+    __slots__ = ("node", "inputs", "run", "output", "runs", "numpy", "view", "converts")
 
-    def __init__(self, node, inputs, run, output, runs, numpy=False):
+    def __init__(self, node, inputs, run, output, runs, numpy=False, view=False):
         self.node, self.inputs, self.run = node, list(inputs), run
-        self.output, self.runs, self.numpy = output, runs, numpy
+        self.output, self.runs, self.numpy, self.view = output, runs, numpy, view
         self.converts = []
 
     @property
@@ -184,11 +185,11 @@ class Context:
         return node.attrs.get(name, default)
 
     # ---- outputs -----------------------------------------------------------------------
-    def step(self, node, inputs, run, dtype, rank, perm, runs, numpy=False, ones=()):
+    def step(self, node, inputs, run, dtype, rank, perm, runs, numpy=False, ones=(), view=False):
         """The Step of `node`, recording its output's TensorInfo."""
         output = TensorInfo(dtype, rank, perm, ones)
         self.info[node.outputs[0]] = output
-        return Step(node, inputs, run, output, runs, numpy)
+        return Step(node, inputs, run, output, runs, numpy, view)
 
     def clamp(self, node, dtype):
         """(output_min, output_max) of the node's fused clamp, None for an open bound."""
