@@ -543,6 +543,15 @@ DW_SPECS = [
     ("x3-5x5", (U8, I8), 1, 7, 6, 5, 3, (5, 5), dict(padding=2)),
     ("x4-C1", (U8, U8), 1, 5, 5, 1, 4, (3, 3), dict(padding=(0, 1, 1, 0))),
     ("x2-W1", (I8, I8), 1, 6, 1, 9, 2, (3, 3), dict(dilation=2, padding=2)),
+    # 3x3 stride 1 over whole 16-channel blocks: the vertical-pair kernel (AVX2), padding
+    # columns and rows at both ends, rows of one pixel, one row, >128 channels on wide rows.
+    ("v3x3-C16", (U8, U8), 2, 6, 7, 16, 1, (3, 3), dict(padding=1)),
+    ("v3x3-C32-asym", (U8, I8), 1, 7, 9, 32, 1, (3, 3), dict(padding=(2, 0, 1, 2))),
+    ("v3x3-C48-valid", (I8, I8), 1, 5, 6, 48, 1, (3, 3), dict()),
+    ("v3x3-C64-W1", (U8, U8), 1, 5, 1, 64, 1, (3, 3), dict(padding=1)),
+    ("v3x3-C16-H1", (I8, I8), 2, 1, 8, 16, 1, (3, 3), dict(padding=(1, 2, 1, 0))),
+    ("v3x3-C144-W30", (U8, I8), 1, 3, 30, 144, 1, (3, 3), dict(padding="same")),
+    ("v3x3-C160-W9", (I8, I8), 1, 4, 9, 160, 1, (3, 3), dict(padding=1)),
 ]
 DW_ZERO_POINTS = ["random", "min", "max"]
 
@@ -593,26 +602,26 @@ def test_conv2d_depthwise_paths(case, threads, kernel_family):
 
 
 def _depthwise_bound_cases():
-    """3x3 depthwise with every |w - w_zp| = 255 and int32 biases right at the exactness bound
+    """3x3 depthwise (4 channels, and 16: the vertical-pair kernel) with every |w - w_zp| = 255 and int32 biases right at the exactness bound
     |bias| + 255·Σ|w - w_zp| <= int32 max (vector path) and one past it (64-bit path), with the
     input zero point at either end so the folded bias x_zp·Σ(w - w_zp) is extreme too."""
     cases = []
     span = 255 * 9 * 255
-    for i, (xd, wd) in enumerate(DTYPES):
+    for i, (xd, wd), channels in [(i, d, c) for c in (4, 16) for i, d in enumerate(DTYPES)]:
         qmin, qmax = ref.qrange(xd)
         wmin, wmax = ref.qrange(wd)
         for j, (in_zp, w_zp, wv) in enumerate([(qmin, wmax, wmin), (qmax, wmin, wmax),
                                                (qmax, wmax, wmin), (qmin, wmin, wmax)]):
-            seed = 6500 + 10 * i + j
+            seed = 6500 + 10 * i + j + (100 if channels == 16 else 0)
             rng = np.random.default_rng([TAG, seed])
             if wd == I8 and abs(int(wv) - int(w_zp)) != 255:
                 continue
-            x = rand_q(rng, (1, 5, 6, 4), xd)
-            w = np.full((4, 3, 3, 1), wv, wd)
+            x = rand_q(rng, (1, 5, 6, channels), xd)
+            w = np.full((channels, 3, 3, 1), wv, wd)
             for past in (0, 1):   # a wrapped sum would flip the saturated outputs
                 limit = 2 ** 31 - 1 - span + past
-                bias = np.array([limit, -limit, limit - 7, 5 - limit], np.int32)
-                kw = dict(groups=4, padding=1, input_scale=1.0, input_zero_point=int(in_zp), weight_scale=1.0,
+                bias = np.resize(np.array([limit, -limit, limit - 7, 5 - limit], np.int32), channels)
+                kw = dict(groups=channels, padding=1, input_scale=1.0, input_zero_point=int(in_zp), weight_scale=1.0,
                           weight_zero_point=int(w_zp), output_scale=float(span / 100),
                           output_zero_point=int((qmin + qmax + 1) // 2))
                 want = ref.conv2d(x, w, bias, **kw)
