@@ -65,6 +65,7 @@ def test_concurrent_calls_take_turns():
     m = qs.onnx.load(g.model().SerializeToString())
     inputs = [image(g, (1, 3, 6, 6)) for _ in range(4)]
     expected = [m(x)[0] for x in inputs]
+    assert "native replay for inputs float32 [1, 3, 6, 6]: 5 library calls" in m.summary()
     errors = []
 
     def work(k):

@@ -1,6 +1,7 @@
 """Native replay of a model's library calls (python/qnnpack_swift/_replay.c): the second
 call with inputs of given shapes records the calls, later ones replay them in C. Replayed
-runs equal the §3 interpreter on new inputs, at every thread count; what cannot be
+runs equal the §3 interpreter on new inputs, at every thread count (concurrent calls, which
+replay too: test_onnx_model.py); what cannot be
 replayed (NumPy steps, memory no recorded call wrote, calls that are not recorded, feeds
 that do not fit) runs through the Python layer instead; the Recording type refuses misuse."""
 import threading
@@ -110,28 +111,6 @@ def test_models_with_numpy_steps_are_not_replayed():
         a = g.rng.normal(0, 2, (2, 6)).astype(np.float32)
         assert_same(m(a), np.ascontiguousarray(_onnx_reference.run(g.model(), x=a)[0]))
     assert not m._replays and "native replay: no (NumPy steps)" in m.summary()
-
-
-def test_concurrent_replays_take_turns():
-    g = network(4)
-    m = load_qs().onnx.load(g.model())
-    inputs = feeds(g, 4)
-    expected = [m(**x)[0] for x in inputs]
-    m(**inputs[0])
-    assert replays(m)
-    errors = []
-
-    def work(k):
-        for _ in range(25):
-            if not np.array_equal(m(**inputs[k])[0], expected[k]):
-                errors.append(k)
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
 
 
 # ---- the Recording type on its own ----------------------------------------------------------

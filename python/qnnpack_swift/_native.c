@@ -447,12 +447,17 @@ static int32_t invoke_deconv2d(const call* c) {
 }
 
 /* Performs `c` on the checked arrays (input, output) of a unary operator, `holder` (an
-   operator capsule, or NULL) holding what else it uses; None, or NULL with the exception. */
-static PyObject* run_call(call* c, PyObject* holder, PyArrayObject* input, PyArrayObject* output) {
+   operator capsule, or NULL) holding what else it uses; 0, or -1 with the exception. */
+static int perform_unary(call* c, PyObject* holder, PyArrayObject* input, PyArrayObject* output) {
   call_input(c, 0, (PyObject*)input);
   call_output(c, (PyObject*)output);
   PyObject* const keep[] = {(PyObject*)input, (PyObject*)output, holder, NULL};
-  if (perform(c, keep) < 0) return NULL;
+  return perform(c, keep);
+}
+
+/* perform_unary as a wrapper's result: None, or NULL with the exception. */
+static PyObject* run_call(call* c, PyObject* holder, PyArrayObject* input, PyArrayObject* output) {
+  if (perform_unary(c, holder, input, output) < 0) return NULL;
   Py_RETURN_NONE;
 }
 
@@ -780,9 +785,7 @@ static PyObject* py_global_avg_pool(PyObject* self, PyObject* args) {
             .integer = {qdtype_of(input), input_zero_point, output_zero_point, output_min,
                         output_max},
             .real = {input_scale, output_scale}};
-  PyObject* none = run_call(&c, NULL, input, output);
-  if (none == NULL) goto fail;
-  Py_DECREF(none);
+  if (perform_unary(&c, NULL, input, output) < 0) goto fail;
 done:
   if (created != NULL) return created;
   Py_RETURN_NONE;
@@ -1195,9 +1198,7 @@ static PyObject* py_lookup_run(PyObject* self, PyObject* args) {
   const size_t count = PyArray_SIZE(input);
   if (count == 0) goto done;
   call c = {invoke_lookup, fn, "qnnps_lookup_run", n->op, .size = {count}};
-  PyObject* none = run_call(&c, capsule, input, output);
-  if (none == NULL) goto fail;
-  Py_DECREF(none);
+  if (perform_unary(&c, capsule, input, output) < 0) goto fail;
 done:
   if (created != NULL) return created;
   Py_RETURN_NONE;
@@ -1251,9 +1252,7 @@ static PyObject* py_softmax(PyObject* self, PyObject* args) {
             .integer = {qdtype_of(input), input_zero_point, output_zero_point, output_min,
                         output_max},
             .real = {input_scale, output_scale}};
-  PyObject* none = run_call(&c, NULL, input, output);
-  if (none == NULL) goto fail;
-  Py_DECREF(none);
+  if (perform_unary(&c, NULL, input, output) < 0) goto fail;
 done:
   if (created != NULL) return created;
   Py_RETURN_NONE;
