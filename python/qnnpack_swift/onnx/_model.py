@@ -12,6 +12,7 @@ The second call with inputs of given shapes records the library calls the steps 
 saves the Python layer's ~7 µs per step. Only plans of qnnpack_swift steps and reshapes
 are recorded, and a recording is kept only when every activation its calls read comes
 from the inputs, an earlier call or a constant (so it recomputes everything it returns).
+A recording holds the buffers it uses; a model keeps those of at most 8 input signatures.
 """
 import threading
 from typing import NamedTuple
