@@ -202,6 +202,13 @@ def test_recording_misuse_raises():
         native.Recording(1)
     with pytest.raises(TypeError):
         r.replay(x)
+    # A recording refused by finish() stays refused.
+    refused = recorded(native, x, q, y)
+    assert refused.finish([x], [x]) is not None
+    with pytest.raises(RuntimeError, match="cannot be replayed"):
+        refused.replay([x])
+    with pytest.raises(RuntimeError, match="already finished"):
+        refused.finish([x], [y])
 
 
 def test_only_the_recording_thread_is_recorded():

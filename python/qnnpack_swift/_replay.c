@@ -36,7 +36,8 @@ typedef struct {
   Py_ssize_t count, capacity;
   PyObject* keep;             /* list: the objects whose memory the calls use */
   const char* spoiled;        /* why it cannot be replayed, or NULL */
-  int finished;
+  int finished;               /* finish() was called; replayable says how it ended */
+  int replayable;
   Py_ssize_t feed_count;
   feed* feeds;
   int (*feed_of)[2];          /* per call and input: the feed it lies in, or -1 */
@@ -145,7 +146,10 @@ static void recording_dealloc(recording* r) {
   Py_TYPE(r)->tp_free((PyObject*)r);
 }
 
-/* finish(feeds, outputs) -> None when the recording can be replayed, else why not (str). */
+static PyObject* check_recording(recording* r, PyObject* feeds_obj, PyObject* outputs_obj);
+
+/* finish(feeds, outputs) -> None when the recording can be replayed, else why not (str).
+   Once only: the recording takes no more calls. */
 static PyObject* recording_finish(recording* r, PyObject* args) {
   PyObject *feeds_obj, *outputs_obj;
   if (!PyArg_ParseTuple(args, "O!O!:finish", &PyList_Type, &feeds_obj, &PyList_Type, &outputs_obj))
@@ -155,6 +159,14 @@ static PyObject* recording_finish(recording* r, PyObject* args) {
     PyErr_SetString(PyExc_RuntimeError, "finish: the recording is already finished");
     return NULL;
   }
+  r->finished = 1;
+  PyObject* why = check_recording(r, feeds_obj, outputs_obj);
+  r->replayable = why == Py_None;
+  return why;
+}
+
+/* finish()'s checks: None, a reason, or NULL with an exception. */
+static PyObject* check_recording(recording* r, PyObject* feeds_obj, PyObject* outputs_obj) {
   if (r->spoiled == NULL && r->count == 0) r->spoiled = "no library calls were recorded";
   if (r->spoiled != NULL) return PyUnicode_FromFormat("it made a call that is not recorded (%s)",
                                                       r->spoiled);
@@ -219,7 +231,6 @@ static PyObject* recording_finish(recording* r, PyObject* args) {
     if (!known) return PyUnicode_FromFormat("output %zd is not written by a recorded call", o);
     if (PyList_Append(r->keep, obj) < 0) return NULL;
   }
-  r->finished = 1;
   Py_RETURN_NONE;
 }
 
@@ -229,9 +240,9 @@ static PyObject* recording_finish(recording* r, PyObject* args) {
 static PyObject* recording_replay(recording* r, PyObject* args) {
   PyObject* feeds_obj;
   if (!PyArg_ParseTuple(args, "O!:replay", &PyList_Type, &feeds_obj)) return NULL;
-  if (!r->finished) {
-    PyErr_SetString(PyExc_RuntimeError, "replay: the recording is not finished (or cannot be "
-                    "replayed)");
+  if (!r->replayable) {
+    PyErr_SetString(PyExc_RuntimeError, "replay: the recording is not finished, or cannot be "
+                    "replayed");
     return NULL;
   }
   if (PyList_GET_SIZE(feeds_obj) != r->feed_count) Py_RETURN_FALSE;
