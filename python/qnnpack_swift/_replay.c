@@ -167,9 +167,9 @@ static PyObject* recording_finish(recording* r, PyObject* args) {
 
 /* finish()'s checks: None, a reason, or NULL with an exception. */
 static PyObject* check_recording(recording* r, PyObject* feeds_obj, PyObject* outputs_obj) {
-  if (r->spoiled == NULL && r->count == 0) r->spoiled = "no library calls were recorded";
   if (r->spoiled != NULL) return PyUnicode_FromFormat("it made a call that is not recorded (%s)",
                                                       r->spoiled);
+  if (r->count == 0) return PyUnicode_FromString("no library calls were recorded");
   const Py_ssize_t nf = PyList_GET_SIZE(feeds_obj);
   r->feeds = PyMem_Calloc(nf ? (size_t)nf : 1, sizeof(feed));
   r->feed_of = PyMem_Calloc((size_t)r->count, sizeof *r->feed_of);
