@@ -280,6 +280,28 @@ def _patch_cases():
                   weight_zero_point=rand_zero_point(rng, wd))
         cases.append(_centred_case(rng, 7500 + i, f"N{N}-{H}x{W}-C{C}-k{KH}x{KW}-s{stride}-Co{Co}", (xd, wd),
                                    x, w, kw, "_patch_cases()"))
+    # Kernel rows of 8–16 contiguous values, built from the activations directly (AVX2): both
+    # ends of that range, vertical dilation, every padding side, batches, windows reaching the
+    # input's last bytes (no padding), rows past several 256-row tasks.
+    for i, (N, H, W, C, k, geo) in enumerate([
+            (2, 30, 41, 3, (3, 3), dict(stride=2, padding=1)),
+            (1, 23, 37, 5, (3, 3), dict(padding="same")),
+            (2, 19, 29, 3, (5, 5), dict(stride=2, padding=(2, 2, 0, 1))),
+            (1, 26, 31, 3, (3, 3), dict(dilation=(2, 1), padding=(2, 0, 1, 2))),
+            (2, 17, 40, 1, (3, 8), dict(padding=(1, 3, 1, 4))),
+            (1, 21, 44, 1, (2, 16), dict(stride=(1, 2))),
+            (2, 25, 27, 3, (3, 3), dict()),
+            (1, 33, 35, 5, (3, 3), dict(stride=2, padding=(0, 1, 2, 0)))]):
+        seed = 7550 + i
+        rng = np.random.default_rng([TAG, seed])
+        xd, wd = DTYPES[i % 3]
+        Co = pick(rng, [16, 24, 32])
+        x, w = rand_q(rng, (N, H, W, C), xd), rand_q(rng, (Co, *k, C), wd)
+        kw = dict(geo, input_scale=0.05, input_zero_point=rand_zero_point(rng, xd),
+                  weight_scale=log_uniform(rng, 0.005, 0.05, size=Co).astype(np.float32),
+                  weight_zero_point=rand_zero_point(rng, wd))
+        cases.append(_centred_case(rng, seed, f"direct-N{N}-{H}x{W}-C{C}-k{k[0]}x{k[1]}-Co{Co}", (xd, wd), x, w, kw,
+                                   "_patch_cases()"))
     return cases
 
 

@@ -351,8 +351,9 @@ struct S16Rows {
 }
 
 /// im2col rows for a convolution with few input channels: each output pixel's taps copied from
-/// its `S16Rows` entries into one row of `taps × C` int16, so the GEMM runs one pass of
-/// `pairs` pairs instead of `taps` short passes each padded to a whole pair (`packPatch`).
+/// its `S16Rows` entries into one row of `taps × C` int16 (or, with AVX2 and kernel rows of
+/// 8–16 contiguous values, widened from the activations directly), so the GEMM runs one pass
+/// of `pairs` pairs instead of `taps` short passes each padded to a whole pair (`packPatch`).
 /// Taps are copied in order with their pad element, each overwriting the previous pad; the row
 /// stride leaves room for the last one's.
 struct PatchRows {
@@ -386,6 +387,30 @@ struct PatchRows {
       case 6: fill(rows, indirection, taps, channels, (UInt32, UInt32, UInt32).self)
       default: fill(rows, indirection, taps, channels, SIMD2<UInt64>.self)
       }
+    }
+  }
+
+  /// Whether `fill(from input:…)` can build the rows (AVX2): kernel rows of 8…16 contiguous values.
+  static func fillsFromInput(window: Window2D, channels: Int) -> Bool {
+    window.dilationWidth == 1 && (8...16).contains(window.kernelWidth * channels)
+  }
+
+  /// Fills the rows straight from the activations (`q8ToS16PatchRowsAVX2`), threads
+  /// splitting the rows; the input needs no int16 rows or indirection.
+  func fill(from input: UnsafeRawPointer, type: DType, batch: Int, height: Int, width: Int, channels: Int,
+            window: Window2D, outputSize: (height: Int, width: Int), zeroPoint: Int32) {
+    let count = batch * outputSize.height * outputSize.width
+    let chunk = 256
+    let base = buffer.typed(Int16.self), stride = stride
+    parallelFor((count + chunk - 1) / chunk, work: 8 * count * window.taps * channels) { i in
+      let first = i * chunk
+      q8ToS16PatchRowsAVX2(input, inputBytes: batch * height * width * channels, signed: type == .int8,
+                           height: height, width: width, channels: channels, kernelHeight: window.kernelHeight,
+                           kernelWidth: window.kernelWidth, strideHeight: window.strideHeight,
+                           strideWidth: window.strideWidth, dilationHeight: window.dilationHeight,
+                           padTop: window.padTop, padLeft: window.padLeft, outputHeight: outputSize.height,
+                           outputWidth: outputSize.width, zeroPoint: zeroPoint, first: first,
+                           count: min(chunk, count - first), rows: base + first * stride, stride: stride)
     }
   }
 

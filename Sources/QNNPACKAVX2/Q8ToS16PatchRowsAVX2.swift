@@ -1,0 +1,101 @@
+import _Builtin_intrinsics.intel
+
+/// im2col rows straight from NHWC activations (int8 when `signed`, else uint8): output pixels
+/// `first..<first + count` (over all images, `outputHeight × outputWidth` per image) each get
+/// the `kernelHeight × kernelWidth × channels` values `x − zeroPoint` of their window, 0 where
+/// it leaves the input, at `rows + i·stride`, then 0 up to a whole pair. Windows are one pixel
+/// wide per tap (no horizontal dilation), so a kernel row's `kernelWidth × channels` values
+/// (8…16) are contiguous input bytes: one 16-byte load widens them where the kernel row lies
+/// inside the input (`inputBytes` bounds the loads); the spill past them is overwritten by the
+/// next kernel row or the next output row, and the call's last row stores exactly its values. Same rows as
+/// `PatchRows`' copies from `S16Rows`, without the int16 pass over the whole input before.
+public func q8ToS16PatchRowsAVX2(
+  _ input: UnsafeRawPointer, inputBytes: Int, signed: Bool, height: Int, width: Int, channels: Int,
+  kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, dilationHeight: Int,
+  padTop: Int, padLeft: Int, outputHeight: Int, outputWidth: Int, zeroPoint: Int32,
+  first: Int, count: Int, rows: UnsafeMutablePointer<Int16>, stride: Int
+) {
+  if signed {
+    patchRows(true, input, inputBytes, height, width, channels, kernelHeight, kernelWidth, strideHeight,
+              strideWidth, dilationHeight, padTop, padLeft, outputHeight, outputWidth, zeroPoint, first, count, rows,
+              stride)
+  } else {
+    patchRows(false, input, inputBytes, height, width, channels, kernelHeight, kernelWidth, strideHeight,
+              strideWidth, dilationHeight, padTop, padLeft, outputHeight, outputWidth, zeroPoint, first, count, rows,
+              stride)
+  }
+}
+
+@inline(__always)
+private func patchRows(
+  _ signed: Bool, _ input: UnsafeRawPointer, _ inputBytes: Int, _ height: Int, _ width: Int, _ channels: Int,
+  _ kernelHeight: Int, _ kernelWidth: Int, _ strideHeight: Int, _ strideWidth: Int, _ dilationHeight: Int,
+  _ padTop: Int, _ padLeft: Int, _ outputHeight: Int, _ outputWidth: Int, _ zeroPoint: Int32,
+  _ first: Int, _ count: Int, _ rows: UnsafeMutablePointer<Int16>, _ stride: Int
+) {
+  let span = kernelWidth &* channels
+  let values = kernelHeight &* span
+  let zp16 = Int16(truncatingIfNeeded: zeroPoint)
+  let zp = _mm256_set1_epi16(zp16)
+  let imageBytes = height &* width &* channels
+  let lastRow = kernelHeight &- 1, rowStep = dilationHeight &* width &* channels
+  let (n, p) = first.quotientAndRemainder(dividingBy: outputHeight &* outputWidth)
+  var (oy, ox) = p.quotientAndRemainder(dividingBy: outputWidth)
+  var image = n &* imageBytes
+  for i in 0..<count {
+    defer {
+      ox &+= 1
+      if ox == outputWidth {
+        ox = 0
+        oy &+= 1
+        if oy == outputHeight {
+          oy = 0
+          image &+= imageBytes
+        }
+      }
+    }
+    let dst = rows + i &* stride
+    let ix0 = ox &* strideWidth &- padLeft
+    let iy0 = oy &* strideHeight &- padTop
+    let start = image &+ (iy0 &* width &+ ix0) &* channels
+    @inline(__always) func widened(_ offset: Int) -> __m256i {
+      let bytes = (input + offset).loadUnaligned(as: __m128i.self)
+      return _mm256_sub_epi16(signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes), zp)
+    }
+    if ix0 >= 0 && ix0 &+ kernelWidth <= width && iy0 >= 0 && iy0 &+ lastRow < height
+      && start &+ lastRow &* rowStep &+ 16 <= inputBytes {
+      var offset = start
+      var d = UnsafeMutableRawPointer(dst)
+      for _ in 0..<lastRow {
+        // Spills into the next kernel row, written next.
+        d.storeBytes(of: widened(offset), as: __m256i.self)
+        offset &+= rowStep
+        d += 2 &* span
+      }
+      let v = widened(offset)
+      if i &+ 1 < count {
+        d.storeBytes(of: v, as: __m256i.self)  // spills into the next output row, written next
+      } else {
+        // The call's last row: exactly its values (the next row may be another thread's).
+        d.storeBytes(of: _mm256_castsi256_si128(v), as: __m128i.self)
+        let tail = d.assumingMemoryBound(to: Int16.self)
+        for j in 8..<span { tail[j] = Int16(truncatingIfNeeded: v[(j &- 8) / 4 &+ 2] >> (16 &* ((j &- 8) % 4))) }
+      }
+    } else {
+      for ky in 0..<kernelHeight {
+        let iy = iy0 &+ ky &* dilationHeight
+        for kx in 0..<kernelWidth {
+          let ix = ix0 &+ kx
+          let inside = iy >= 0 && iy < height && ix >= 0 && ix < width
+          let source = input + (image &+ (iy &* width &+ ix) &* channels)
+          for c in 0..<channels {
+            let byte = inside ? source.load(fromByteOffset: c, as: UInt8.self) : 0
+            let x = signed ? Int16(Int8(bitPattern: byte)) : Int16(byte)
+            dst[ky &* span &+ kx &* channels &+ c] = inside ? x &- zp16 : 0
+          }
+        }
+      }
+    }
+    if values & 1 != 0 { dst[values] = 0 }
+  }
+}
