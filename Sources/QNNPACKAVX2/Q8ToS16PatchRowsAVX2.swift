@@ -15,12 +15,20 @@ public func q8ToS16PatchRowsAVX2(
   padTop: Int, padLeft: Int, outputHeight: Int, outputWidth: Int, zeroPoint: Int32,
   first: Int, count: Int, rows: UnsafeMutablePointer<Int16>, stride: Int
 ) {
-  if signed {
-    patchRows(true, input, inputBytes, height, width, channels, kernelHeight, kernelWidth, strideHeight,
+  // 3×3 windows (first layers) with the kernel-row loop unrolled.
+  switch (signed, kernelHeight) {
+  case (false, 3):
+    patchRows(false, input, inputBytes, height, width, channels, 3, kernelWidth, strideHeight, strideWidth,
+              dilationHeight, padTop, padLeft, outputHeight, outputWidth, zeroPoint, first, count, rows, stride)
+  case (true, 3):
+    patchRows(true, input, inputBytes, height, width, channels, 3, kernelWidth, strideHeight, strideWidth,
+              dilationHeight, padTop, padLeft, outputHeight, outputWidth, zeroPoint, first, count, rows, stride)
+  case (false, _):
+    patchRows(false, input, inputBytes, height, width, channels, kernelHeight, kernelWidth, strideHeight,
               strideWidth, dilationHeight, padTop, padLeft, outputHeight, outputWidth, zeroPoint, first, count, rows,
               stride)
-  } else {
-    patchRows(false, input, inputBytes, height, width, channels, kernelHeight, kernelWidth, strideHeight,
+  case (true, _):
+    patchRows(true, input, inputBytes, height, width, channels, kernelHeight, kernelWidth, strideHeight,
               strideWidth, dilationHeight, padTop, padLeft, outputHeight, outputWidth, zeroPoint, first, count, rows,
               stride)
   }

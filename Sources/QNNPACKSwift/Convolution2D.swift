@@ -320,7 +320,7 @@ final class Convolution2D: @unchecked Sendable {
     let terms = dot != nil ? workspace.rowTerms?.typed(Int32.self) : nil
     // Patch rows whose kernel rows are 8–16 contiguous values (a first layer: 3 channels,
     // 3×3) widen from the activations directly, without the int16 pass and the tap copies:
-    // 224²×3 → 112²×32 s2, 360 → 326 µs.
+    // 224²×3 → 112²×32 s2, 360 → 313 µs.
     let patchesFromInput = workspace.patches != nil && kernelISA == .avx2
       && PatchRows.fillsFromInput(window: window, channels: groupInputChannels)
     if !patchesFromInput {
