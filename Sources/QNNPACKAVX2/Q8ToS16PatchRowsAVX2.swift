@@ -70,7 +70,7 @@ private func patchRows(
       let bytes = (input + offset).loadUnaligned(as: __m128i.self)
       return _mm256_sub_epi16(signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes), zp)
     }
-    if ix0 >= 0 && ix0 &+ kernelWidth <= width && iy0 >= 0 && iy0 &+ lastRow < height
+    if ix0 >= 0 && ix0 &+ kernelWidth <= width && iy0 >= 0 && iy0 &+ lastRow &* dilationHeight < height
       && start &+ lastRow &* rowStep &+ 16 <= inputBytes {
       var offset = start
       var d = UnsafeMutableRawPointer(dst)
