@@ -113,6 +113,30 @@ final class ThreadPoolTests: XCTestCase {
     XCTAssertLessThan(processCPUSeconds() - before, 0.05, "an idle pool should not use the CPU")
   }
 
+  func testCallsThatKeepComingRouseParkedWorkers() {
+    XCTAssertEqual(qnnps_set_num_threads(2), 0)
+    _ = hits(1000)
+    usleep(20_000)  // the worker parks
+    XCTAssertEqual(threadPool.parkedCount, 1)
+    // Work too small to wake it runs on the caller, but a second such call under a spin time
+    // after the first rouses it, and the calls after that share their tasks with it. (A
+    // liveness check: the roused worker may need a moment to get a core, so it retries.)
+    let runners = UnsafeMutablePointer<pthread_t>.allocate(capacity: 64)
+    defer { runners.deallocate() }
+    var shared = false
+    for _ in 0..<200 where !shared {
+      _ = hits(64, work: parallelWorkThreshold)
+      _ = hits(64, work: parallelWorkThreshold)
+      usleep(100)
+      parallelFor(64, work: parallelWorkThreshold) { i in
+        usleep(50)
+        runners[i] = pthread_self()
+      }
+      shared = Set(UnsafeBufferPointer(start: runners, count: 64)).count == 2
+    }
+    XCTAssertTrue(shared, "the roused worker never took part")
+  }
+
   private func processCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
