@@ -38,10 +38,6 @@ private func dw3x3Row(
   // A padding row reads the zero row at every column (stride 0).
   let rows = (top ?? zero, middle ?? zero, bottom ?? zero)
   let strides = (top == nil ? 0 : channels, middle == nil ? 0 : channels, bottom == nil ? 0 : channels)
-  @inline(__always) func widen(_ p: UnsafeRawPointer) -> __m256i {
-    let bytes = p.loadUnaligned(as: __m128i.self)
-    return signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes)
-  }
   var block = blocks
   var base = 0
   while base < channels {
@@ -56,7 +52,8 @@ private func dw3x3Row(
       let p0 = inside ? rows.0 + c &* strides.0 : zero
       let p1 = inside ? rows.1 + c &* strides.1 : zero
       let p2 = inside ? rows.2 + c &* strides.2 : zero
-      let x0 = widen(p0 + base), x1 = widen(p1 + base), x2 = widen(p2 + base)
+      let x0 = widen16(p0 + base, signed: signed), x1 = widen16(p1 + base, signed: signed)
+      let x2 = widen16(p2 + base, signed: signed)
       let pairLo = _mm256_unpacklo_epi16(x0, x1), pairHi = _mm256_unpackhi_epi16(x0, x1)
       let lastLo = _mm256_unpacklo_epi16(x2, x2), lastHi = _mm256_unpackhi_epi16(x2, x2)
       @inline(__always) func taps(_ kx: Int, _ acc0: __m256i, _ acc1: __m256i) -> (__m256i, __m256i) {

@@ -23,12 +23,6 @@ public func q8DWConvRowAVX2(
   }
 }
 
-@inline(__always)
-private func widen(_ signed: Bool, _ p: UnsafeRawPointer) -> __m256i {
-  let bytes = p.loadUnaligned(as: __m128i.self)
-  return signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes)
-}
-
 /// The accumulators (lane order) of 16 channels starting `base` bytes into every tap's row.
 @inline(__always)
 private func dwBlock(
@@ -39,7 +33,7 @@ private func dwBlock(
   var w = block + PackedWeights.headerBytes
   var t = 0
   while t &+ 1 < taps {
-    let x0 = widen(signed, rows[t] + base), x1 = widen(signed, rows[t &+ 1] + base)
+    let x0 = widen16(rows[t] + base, signed: signed), x1 = widen16(rows[t &+ 1] + base, signed: signed)
     acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), w.loadUnaligned(as: __m256i.self)))
     acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), (w + 32).loadUnaligned(as: __m256i.self)))
     w += PackedWeights.pairBytes
@@ -47,7 +41,7 @@ private func dwBlock(
   }
   if t < taps {
     // The last pair's second weight is 0, whatever the second value.
-    let x0 = widen(signed, rows[t] + base)
+    let x0 = widen16(rows[t] + base, signed: signed)
     acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x0), w.loadUnaligned(as: __m256i.self)))
     acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x0), (w + 32).loadUnaligned(as: __m256i.self)))
   }

@@ -7,8 +7,8 @@ import _Builtin_intrinsics.intel
 /// wide per tap (no horizontal dilation), so a kernel row's `kernelWidth × channels` values
 /// (8…16) are contiguous input bytes: one 16-byte load widens them where the kernel row lies
 /// inside the input (`inputBytes` bounds the loads); the spill past them is overwritten by the
-/// next kernel row or the next output row, and the call's last row stores exactly its values. Same rows as
-/// `PatchRows`' copies from `S16Rows`, without the int16 pass over the whole input before.
+/// next kernel row or the next output row, and the call's last row stores exactly its values.
+/// Same rows as `PatchRows`' copies from `S16Rows`, without the int16 pass over the input.
 public func q8ToS16PatchRowsAVX2(
   _ input: UnsafeRawPointer, inputBytes: Int, signed: Bool, height: Int, width: Int, channels: Int,
   kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, dilationHeight: Int,
@@ -67,8 +67,7 @@ private func patchRows(
     let iy0 = oy &* strideHeight &- padTop
     let start = image &+ (iy0 &* width &+ ix0) &* channels
     @inline(__always) func widened(_ offset: Int) -> __m256i {
-      let bytes = (input + offset).loadUnaligned(as: __m128i.self)
-      return _mm256_sub_epi16(signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes), zp)
+      _mm256_sub_epi16(widen16(input + offset, signed: signed), zp)
     }
     if ix0 >= 0 && ix0 &+ kernelWidth <= width && iy0 >= 0 && iy0 &+ lastRow &* dilationHeight < height
       && start &+ lastRow &* rowStep &+ 16 <= inputBytes {

@@ -24,9 +24,7 @@ private func convertRuns(
   let zp16 = Int16(truncatingIfNeeded: zeroPoint)
   let zp = _mm256_set1_epi16(zp16)
   @inline(__always) func convert16(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Int16>) {
-    let bytes = src.loadUnaligned(as: __m128i.self)
-    let wide = signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes)
-    UnsafeMutableRawPointer(dst).storeBytes(of: _mm256_sub_epi16(wide, zp), as: __m256i.self)
+    UnsafeMutableRawPointer(dst).storeBytes(of: _mm256_sub_epi16(widen16(src, signed: signed), zp), as: __m256i.self)
   }
   @inline(__always) func convert1(_ src: UnsafeRawPointer, _ i: Int) -> Int16 {
     let byte = src.load(fromByteOffset: i, as: UInt8.self)

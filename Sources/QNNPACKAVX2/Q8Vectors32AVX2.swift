@@ -60,6 +60,13 @@ struct Requantization8x {
   }
 }
 
+/// Sixteen bytes at `p` widened to int16 (sign- or zero-extended).
+@inline(__always)
+func widen16(_ p: UnsafeRawPointer, signed: Bool) -> __m256i {
+  let bytes = p.loadUnaligned(as: __m128i.self)
+  return signed ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes)
+}
+
 /// Eight bytes at `p` widened to int32 (sign- or zero-extended).
 @inline(__always)
 func widen8(_ p: UnsafeRawPointer, signed: Bool) -> __m256i {

@@ -52,6 +52,12 @@ final class Convolution2D: @unchecked Sendable {
     groups == 1 && taps > 1 && groupInputChannels % 2 == 1 && groupInputChannels <= PatchRows.maxChannels
   }
   var outputChannels: Int { groups * groupOutputChannels }
+  /// Patch rows whose kernel rows are 8–16 contiguous values (a first layer: 3 channels, 3×3)
+  /// widen from the activations directly, without int16 rows, indirection and tap copies:
+  /// 224²×3 → 112²×32 s2, 360 → 313 µs.
+  var patchesFromInput: Bool {
+    usesPatches && kernelISA == .avx2 && PatchRows.fillsFromInput(window: window, channels: groupInputChannels)
+  }
 
   init(
     window: Window2D, groups: Int, groupInputChannels: Int, groupOutputChannels: Int,
@@ -318,11 +324,7 @@ final class Convolution2D: @unchecked Sendable {
     let narrow = m <= 4 ? narrowPacked : nil
     let dot = narrow == nil ? winogradDot(epilogue) : nil
     let terms = dot != nil ? workspace.rowTerms?.typed(Int32.self) : nil
-    // Patch rows whose kernel rows are 8–16 contiguous values (a first layer: 3 channels,
-    // 3×3) widen from the activations directly, without the int16 pass and the tap copies:
-    // 224²×3 → 112²×32 s2, 360 → 313 µs.
-    let patchesFromInput = workspace.patches != nil && kernelISA == .avx2
-      && PatchRows.fillsFromInput(window: window, channels: groupInputChannels)
+    let patchesFromInput = patchesFromInput
     if !patchesFromInput {
       convertToS16RowsInParallel(inputType, input, pixels: batch * height * width, groups: groups,
                                  channels: groupInputChannels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
@@ -446,11 +448,13 @@ final class Convolution2D: @unchecked Sendable {
     let pixels = try checkedProduct(batch, height, width)
     let m = try checkedProduct(batch, outputSize.height, outputSize.width)
     let taps = window.taps
-    let rows = try S16Rows(pixels: pixels, rowLength: groups * paddedChannels)
-    let indirection = try AlignedBuffer(count: checkedProduct(m, taps), of: UnsafePointer<Int16>.self)
+    // Patch rows built from the activations read neither int16 rows nor an indirection.
+    let indirect = !patchesFromInput
+    let rows = try S16Rows(pixels: indirect ? pixels : 0, rowLength: groups * paddedChannels)
+    let indirection = try AlignedBuffer(count: indirect ? checkedProduct(m, taps) : 0, of: UnsafePointer<Int16>.self)
     let table = indirection.typed(UnsafePointer<Int16>.self)
     var i = 0
-    for n in 0..<batch {
+    for n in 0..<(indirect ? batch : 0) {
       for oy in 0..<outputSize.height {
         for ox in 0..<outputSize.width {
           rows.fillIndirection(table + i * taps, window: window, n: n, oy: oy, ox: ox, height: height, width: width)
@@ -484,6 +488,7 @@ struct WinogradDot {
 
 struct Workspace: @unchecked Sendable {
   let batch, height, width: Int
+  /// Empty where the patch rows come from the activations (`patchesFromInput`).
   let rows: S16Rows
   let indirection: AlignedBuffer
   let patches: PatchRows?
