@@ -50,6 +50,20 @@ def rand_q(rng, shape, dtype):
     return rng.integers(qmin, qmax + 1, size=shape, dtype=np.int64).astype(dtype)
 
 
+def beyond_int32(rng, x_shape, w_shape, dt):
+    """Inputs and qparams whose |acc · multiplier| passes 2^31 (multiplier 1e6), so only the
+    float clamp before vcvtps2dq keeps outputs at the clamp's ends (an overflow converts to
+    INT32_MIN); `check(want)` asserts that both ends occur."""
+    x, w = rand_q(rng, x_shape, dt[0]), rand_q(rng, w_shape, dt[1])
+    q = dict(input_scale=1.0, input_zero_point=128 if dt[0] == U8 else 0, weight_scale=1.0,
+             weight_zero_point=128 if dt[1] == U8 else 0, output_scale=1e-6, output_zero_point=3)
+
+    def check(want):
+        lo, hi = bounds(dt[0], None, None)
+        assert (want == lo).any() and (want == hi).any()
+    return x, w, q, check
+
+
 def rand_zero_point(rng, dtype):
     """A zero point among the extremes, the middle and a random value."""
     qmin, qmax = qrange(dtype)

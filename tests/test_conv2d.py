@@ -19,7 +19,7 @@ import pytest
 
 import qnnpack_swift as qs
 import _near_ties as nt
-from _support import (I8, U8, Case, assert_same, assert_unchanged, bounds, call_weighted, channels,
+from _support import (I8, U8, Case, assert_same, assert_unchanged, beyond_int32, bounds, call_weighted, channels,
                       first_informative, informative, int_or_pair, log_uniform, non_contiguous,
                       pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted, snapshot,
                       with_clamp)
@@ -747,6 +747,30 @@ def test_conv2d_clamp_bounds_beyond_the_dtype_range():
               output_scale=0.05, output_zero_point=128)
     want = ref.conv2d(x, w, None, **kw)
     assert_same(qs.conv2d(x, w, None, **kw, output_min=-50, output_max=300), want)
+
+
+# Outputs whose |acc · multiplier| passes 2^31 (_support.beyond_int32), one case per kernel
+# family that requantizes: pointwise (int16 rows; Winograd inner product at >= 32
+# channels), im2col patches, general indirect GEMM, depthwise (vertical 3x3 and general).
+_BEYOND_INT32 = [  # name, x shape, weight shape, groups, stride
+    ("pointwise", (1, 5, 7, 8), (24, 1, 1, 8), 1, 1),
+    ("pointwise-dot", (1, 5, 7, 40), (48, 1, 1, 40), 1, 1),
+    ("patches", (1, 9, 9, 3), (16, 3, 3, 3), 1, 2),
+    ("indirect", (2, 6, 6, 12), (20, 3, 3, 12), 1, 1),
+    ("depthwise-3x3", (1, 6, 30, 32), (32, 3, 3, 1), 32, 1),
+    ("depthwise-5x5", (1, 7, 7, 16), (16, 5, 5, 1), 16, 2),
+]
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=lambda d: f"{d[0]}-{d[1]}")
+@pytest.mark.parametrize("name,xs,ws,groups,stride", _BEYOND_INT32, ids=[c[0] for c in _BEYOND_INT32])
+def test_conv2d_outputs_beyond_int32_saturate(name, xs, ws, groups, stride, dt, threads, kernel_family):
+    x, w, q, check = beyond_int32(np.random.default_rng([TAG, 11, len(name)]), xs, ws, dt)
+    kw = dict(q, stride=stride, padding=1, groups=groups)
+    want = ref.conv2d(x, w, None, **kw)
+    check(want)
+    assert_same(qs.conv2d(x, w, None, **kw), want)
+    assert_same(qs.Conv2d(w, None, **kw)(x), want)
 
 
 @pytest.mark.parametrize("form", ["function", "class"])

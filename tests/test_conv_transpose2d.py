@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, bounds, call_weighted,
+from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, beyond_int32, bounds, call_weighted,
                       channels, check_weighted_edge, first_informative, informative, log_uniform,
                       non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted,
                       snapshot, with_clamp)
@@ -155,6 +155,15 @@ def test_conv_transpose2d_accumulators_never_wrap(dt, threads, kernel_family):
     assert want.min() > qmin and np.abs(ref.conv_transpose2d_accumulators(
         x, w, None, **{k: kw[k] for k in list(kw)[:5]})).max() > 2**31
     assert_same(qs.conv_transpose2d(x, w, None, **kw), want)
+
+
+@pytest.mark.parametrize("dt", [(U8, U8), (I8, I8)], ids=["u8u8", "i8i8"])
+def test_conv_transpose2d_outputs_beyond_int32_saturate(dt, threads, kernel_family):
+    """|acc · multiplier| past 2^31 (_support.beyond_int32)."""
+    x, w, q, check = beyond_int32(np.random.default_rng([TAG, 12]), (1, 5, 6, 12), (10, 3, 3, 12), dt)
+    want = ref.conv_transpose2d(x, w, None, stride=2, padding=1, **q)
+    check(want)
+    assert_same(qs.conv_transpose2d(x, w, None, stride=2, padding=1, **q), want)
 
 
 def test_conv_transpose2d_pytorch_weight_conversion():

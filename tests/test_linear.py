@@ -13,7 +13,7 @@ import pytest
 import qnnpack_swift as qs
 import _near_ties as nt
 from _support import (DT_X, I8, OUT_MM, U8, X_NAME, Case, assert_same, assert_unchanged,
-                      bad_scale_params, bad_zero_point_params, bounds, call_weighted,
+                      bad_scale_params, beyond_int32, bad_zero_point_params, bounds, call_weighted,
                       first_informative, informative, log_uniform, non_contiguous, pick, rand_clamp,
                       rand_q, rand_zero_point, ref, run_weighted, snapshot)
 
@@ -149,6 +149,16 @@ WIDE = _wide_cases()
 @pytest.mark.parametrize("form", ["function", "class"])
 def test_linear_accumulators_never_wrap(case, form, threads, kernel_family):
     assert_same(run(case, form=form, use_out=False), case.expected, case)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 37], ids=lambda n: f"rows{n}")
+@pytest.mark.parametrize("dt", [(U8, U8), (U8, I8), (I8, I8)], ids=["u8u8", "u8i8", "i8i8"])
+def test_linear_outputs_beyond_int32_saturate(rows, dt, threads, kernel_family):
+    """|acc · multiplier| past 2^31 (_support.beyond_int32): 1-2 rows stream int8 blocks."""
+    x, w, q, check = beyond_int32(np.random.default_rng([TAG, 12, rows]), (rows, 40), (50, 40), dt)
+    want = ref.linear(x, w, None, **q)
+    check(want)
+    assert_same(qs.linear(x, w, None, **q), want)
 
 
 # ---- few rows: int8-packed weights (where every w - w_zp fits int8) --------------------------

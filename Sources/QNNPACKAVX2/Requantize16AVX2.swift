@@ -8,6 +8,11 @@ struct QuantizationVectors {
   let hi: __m256
   let loBytes: __m256i
   let hiBytes: __m256i
+  /// `!q.convertsExactly`: `hi` guards `vcvtps2dq`.
+  let floatClamp: Bool
+  /// The bounds narrow the type's range, so the saturating packs alone do not clamp.
+  let clampsUnsigned: Bool
+  let clampsSigned: Bool
 
   @inline(__always)
   init(_ q: OutputQuantization) {
@@ -15,6 +20,9 @@ struct QuantizationVectors {
     hi = _mm256_set1_ps(q.hiLessZeroPoint)
     loBytes = _mm256_set1_epi8(Int8(truncatingIfNeeded: q.lo))
     hiBytes = _mm256_set1_epi8(Int8(truncatingIfNeeded: q.hi))
+    floatClamp = !q.convertsExactly
+    clampsUnsigned = q.lo > 0 || q.hi < 255
+    clampsSigned = q.lo > -128 || q.hi < 127
   }
 }
 
@@ -25,7 +33,8 @@ struct QuantizationVectors {
 /// because the bound is an integer.
 @inline(__always)
 func requantize8(_ acc: __m256i, _ multiplier: __m256, _ q: QuantizationVectors) -> __m256i {
-  _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier), q.hi))
+  let y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier)
+  return _mm256_cvtps_epi32(q.floatClamp ? _mm256_min_ps(y, q.hi) : y)
 }
 
 /// Two `requantize8` results packed to int16 (lane pairs interleaved as `vpackssdw` does)
@@ -50,9 +59,12 @@ func requantize16(
 /// Packs two int16 vectors to 8 bits with saturation and clamps them to the output bounds.
 @inline(__always)
 func narrow(_ a: __m256i, _ b: __m256i, _ q: QuantizationVectors, signedOutput: Bool) -> __m256i {
-  signedOutput
-    ? _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(a, b), q.loBytes), q.hiBytes)
-    : _mm256_min_epu8(_mm256_max_epu8(_mm256_packus_epi16(a, b), q.loBytes), q.hiBytes)
+  if signedOutput {
+    let s8 = _mm256_packs_epi16(a, b)
+    return q.clampsSigned ? _mm256_min_epi8(_mm256_max_epi8(s8, q.loBytes), q.hiBytes) : s8
+  }
+  let u8 = _mm256_packus_epi16(a, b)
+  return q.clampsUnsigned ? _mm256_min_epu8(_mm256_max_epu8(u8, q.loBytes), q.hiBytes) : u8
 }
 
 /// `requantize16` of one row, stored: the first `columns` channels.

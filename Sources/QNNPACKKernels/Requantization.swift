@@ -8,6 +8,11 @@ public struct OutputQuantization: Sendable {
   public var hi: Int32
   public var loLessZeroPoint: Float
   public var hiLessZeroPoint: Float
+  /// Set by an operator that has shown `|acc · multiplier| < 2³⁰` for everything it
+  /// requantizes: float32 rounding keeps that below 2³¹, so `vcvtps2dq` cannot overflow and
+  /// the AVX2 epilogues skip their float clamp (the byte clamp after the saturating narrowings
+  /// gives the same bytes).
+  public var convertsExactly = false
 
   public init(zeroPoint: Int32, lo: Int32, hi: Int32) {
     self.zeroPoint = zeroPoint

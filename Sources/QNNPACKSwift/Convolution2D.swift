@@ -72,7 +72,7 @@ final class Convolution2D: @unchecked Sendable {
     self.groupInputChannels = groupInputChannels
     self.groupOutputChannels = groupOutputChannels
     inputZeroPoint = arguments.inputZeroPoint
-    quantization = arguments.output
+    quantization = gemm.quantization(arguments.output)
     depthwise = allowDepthwise && groupInputChannels == 1
     let allTaps = Array(0..<window.taps)
 

@@ -82,7 +82,7 @@ final class Deconvolution2D: @unchecked Sendable {
     self.groupInputChannels = groupInputChannels
     self.groupOutputChannels = groupOutputChannels
     inputZeroPoint = arguments.inputZeroPoint
-    quantization = arguments.output
+    quantization = gemm.quantization(arguments.output)
     paddedChannels = gemm.paddedChannels
     blocksPerGroup = gemm.blocksPerGroup
     var subkernels: [Subkernel] = []

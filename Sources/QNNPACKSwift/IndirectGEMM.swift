@@ -100,14 +100,28 @@ struct GroupedGEMMWeights {
   /// row multiplies; where that can leave int32 the portable kernel (64-bit accumulators) runs.
   func kernelISA(taps subset: [Int]) -> ISA {
     guard currentISA >= .avx2 else { return .portable }
-    for r in 0..<rows {
-      var bound = Int64(bias(r)).magnitude
-      for tap in subset {
-        for ic in 0..<groupInputChannels { bound += 255 * UInt64(weight(r, tap * groupInputChannels + ic).magnitude) }
-      }
-      if bound > UInt64(Int32.max) { return .portable }
-    }
+    for r in 0..<rows where accumulatorBound(r, taps: subset) > UInt64(Int32.max) { return .portable }
     return .avx2
+  }
+
+  /// `output` marked `convertsExactly` where every row's bound over all taps, times its
+  /// multiplier, stays below 2³⁰ (as for almost every real layer: the float clamp only guards
+  /// against extreme multipliers).
+  func quantization(_ output: OutputQuantization) -> OutputQuantization {
+    var q = output
+    let all = Array(0..<taps)
+    q.convertsExactly = (0..<rows).allSatisfy { r in
+      Double(accumulatorBound(r, taps: all)) * Double(multiplier(r)) < 0x1p30
+    }
+    return q
+  }
+
+  private func accumulatorBound(_ r: Int, taps subset: [Int]) -> UInt64 {
+    var bound = Int64(bias(r)).magnitude
+    for tap in subset {
+      for ic in 0..<groupInputChannels { bound += 255 * UInt64(weight(r, tap * groupInputChannels + ic).magnitude) }
+    }
+    return bound
   }
 
   /// Blocks of 16 rows per group (`groups × blocksPerGroup`; for AVX2 a last one of ≤ 8 rows
