@@ -19,12 +19,12 @@ public func q8DWConv3x3S1RowAVX2(
   blocks: UnsafeRawPointer, blockBytes: Int, output: UnsafeMutableRawPointer,
   quantization: OutputQuantization, signedIO: Bool
 ) {
-  if signedIO {
-    dw3x3Row(true, pixels, channels, width, padLeft, top, middle, bottom, zero, blocks, blockBytes, output,
-             quantization)
-  } else {
-    dw3x3Row(false, pixels, channels, width, padLeft, top, middle, bottom, zero, blocks, blockBytes, output,
-             quantization)
+  QuantizationVectors.specialized(quantization, signedOutput: signedIO) { q in
+    if signedIO {
+      dw3x3Row(true, pixels, channels, width, padLeft, top, middle, bottom, zero, blocks, blockBytes, output, q)
+    } else {
+      dw3x3Row(false, pixels, channels, width, padLeft, top, middle, bottom, zero, blocks, blockBytes, output, q)
+    }
   }
 }
 
@@ -32,9 +32,8 @@ public func q8DWConv3x3S1RowAVX2(
 private func dw3x3Row(
   _ signed: Bool, _ pixels: Int, _ channels: Int, _ width: Int, _ padLeft: Int,
   _ top: UnsafeRawPointer?, _ middle: UnsafeRawPointer?, _ bottom: UnsafeRawPointer?, _ zero: UnsafeRawPointer,
-  _ blocks: UnsafeRawPointer, _ blockBytes: Int, _ output: UnsafeMutableRawPointer, _ quantization: OutputQuantization
+  _ blocks: UnsafeRawPointer, _ blockBytes: Int, _ output: UnsafeMutableRawPointer, _ q: QuantizationVectors
 ) {
-  let q = QuantizationVectors(quantization)
   // A padding row reads the zero row at every column (stride 0).
   let rows = (top ?? zero, middle ?? zero, bottom ?? zero)
   let strides = (top == nil ? 0 : channels, middle == nil ? 0 : channels, bottom == nil ? 0 : channels)

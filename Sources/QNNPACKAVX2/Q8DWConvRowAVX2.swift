@@ -54,6 +54,8 @@ private func dwRow(
   _ input: UnsafeRawPointer, _ zero: UnsafeRawPointer, _ blocks: UnsafeRawPointer, _ blockBytes: Int,
   _ output: UnsafeMutableRawPointer, _ quantization: OutputQuantization
 ) {
+  // Both clamps always: this loop measured ~40 % slower with the lean epilogue (14²×576: 42 →
+  // 60 µs), unlike the GEMM and vertical 3×3 kernels.
   let q = QuantizationVectors(quantization)
   let fullBlocks = channels / 16, tail = channels % 16
   // rows[0..<taps]: this pixel's tap rows; rows[taps...]: the tail channels copied to 16-byte

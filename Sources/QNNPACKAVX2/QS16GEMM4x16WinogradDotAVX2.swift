@@ -23,27 +23,28 @@ public func qs16GEMM4x16WinogradDotAVX2(
   rowTerms: UnsafePointer<Int32>, termStride: Int, block: UnsafeRawPointer, correctedBias: UnsafeRawPointer,
   output: UnsafeMutableRawPointer, outputStride: Int, quantization: OutputQuantization, signedOutput: Bool
 ) {
-  let q = QuantizationVectors(quantization)
   let m = block + 64
-  var r = 0
-  while rows &- r >= 4 {
-    let (c00, c01, c10, c11, c20, c21, c30, c31) = dotTile(
-      4, pairs, a + r, aOffset, rowTerms + r &* termStride, termStride, block, correctedBias)
-    let out = output + r &* outputStride
-    requantizeStore16x2(requantize16(c00, c01, multiplier: m, q), requantize16(c10, c11, multiplier: m, q), q,
-                        columns: columns, signedOutput: signedOutput, output: out, out + outputStride)
-    requantizeStore16x2(requantize16(c20, c21, multiplier: m, q), requantize16(c30, c31, multiplier: m, q), q,
-                        columns: columns, signedOutput: signedOutput, output: out + 2 &* outputStride,
-                        out + 3 &* outputStride)
-    r &+= 4
-  }
-  // The last 1–3 rows, one at a time (a tile shape per count would triple the code for <1 % of rows).
-  while r < rows {
-    let (c0, c1, _, _, _, _, _, _) = dotTile(1, pairs, a + r, aOffset, rowTerms + r &* termStride, termStride,
-                                             block, correctedBias)
-    requantizeStore16(c0, c1, multiplier: m, q, columns: columns, signedOutput: signedOutput,
-                      output: output + r &* outputStride)
-    r &+= 1
+  QuantizationVectors.specialized(quantization, signedOutput: signedOutput) { q in
+    var r = 0
+    while rows &- r >= 4 {
+      let (c00, c01, c10, c11, c20, c21, c30, c31) = dotTile(
+        4, pairs, a + r, aOffset, rowTerms + r &* termStride, termStride, block, correctedBias)
+      let out = output + r &* outputStride
+      requantizeStore16x2(requantize16(c00, c01, multiplier: m, q), requantize16(c10, c11, multiplier: m, q), q,
+                          columns: columns, signedOutput: signedOutput, output: out, out + outputStride)
+      requantizeStore16x2(requantize16(c20, c21, multiplier: m, q), requantize16(c30, c31, multiplier: m, q), q,
+                          columns: columns, signedOutput: signedOutput, output: out + 2 &* outputStride,
+                          out + 3 &* outputStride)
+      r &+= 4
+    }
+    // The last 1–3 rows, one at a time (a tile shape per count would triple the code for <1 % of rows).
+    while r < rows {
+      let (c0, c1, _, _, _, _, _, _) = dotTile(1, pairs, a + r, aOffset, rowTerms + r &* termStride, termStride,
+                                               block, correctedBias)
+      requantizeStore16(c0, c1, multiplier: m, q, columns: columns, signedOutput: signedOutput,
+                        output: output + r &* outputStride)
+      r &+= 1
+    }
   }
 }
 

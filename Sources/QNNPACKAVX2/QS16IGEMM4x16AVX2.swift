@@ -12,16 +12,17 @@ public func qs16IGEMM4x16AVX2(
   block: UnsafeRawPointer, narrowWeights: Bool = false, output: UnsafeMutableRawPointer, outputStride: Int,
   quantization: OutputQuantization, signedOutput: Bool
 ) {
-  let q = QuantizationVectors(quantization)
   let m = block + 64
-  gemmRows(rows, taps, pairsPerTap, a, aOffset, block, narrowWeights, one: { r, acc0, acc1 in
-    requantizeStore16(acc0, acc1, multiplier: m, q, columns: columns, signedOutput: signedOutput,
-                      output: output + r &* outputStride)
-  }, two: { r, a0, a1, b0, b1 in
-    let out = output + r &* outputStride
-    requantizeStore16x2(requantize16(a0, a1, multiplier: m, q), requantize16(b0, b1, multiplier: m, q), q,
-                        columns: columns, signedOutput: signedOutput, output: out, out + outputStride)
-  })
+  QuantizationVectors.specialized(quantization, signedOutput: signedOutput) { q in
+    gemmRows(rows, taps, pairsPerTap, a, aOffset, block, narrowWeights, one: { r, acc0, acc1 in
+      requantizeStore16(acc0, acc1, multiplier: m, q, columns: columns, signedOutput: signedOutput,
+                        output: output + r &* outputStride)
+    }, two: { r, a0, a1, b0, b1 in
+      let out = output + r &* outputStride
+      requantizeStore16x2(requantize16(a0, a1, multiplier: m, q), requantize16(b0, b1, multiplier: m, q), q,
+                          columns: columns, signedOutput: signedOutput, output: out, out + outputStride)
+    })
+  }
 }
 
 /// Same GEMM with the float32 epilogue of `qs16IGEMM4x16PortableDequantized` (bit-identical:

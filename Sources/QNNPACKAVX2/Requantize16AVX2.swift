@@ -8,33 +8,45 @@ struct QuantizationVectors {
   let hi: __m256
   let loBytes: __m256i
   let hiBytes: __m256i
-  /// `!q.convertsExactly`: `hi` guards `vcvtps2dq`.
-  let floatClamp: Bool
-  /// The bounds narrow the type's range, so the saturating packs alone do not clamp.
-  let clampsUnsigned: Bool
-  let clampsSigned: Bool
+  /// Neither clamp is needed: the operator has shown `|acc · multiplier| < 2³⁰`
+  /// (`convertsExactly`, so `vcvtps2dq` cannot overflow) and the bounds are the output type's
+  /// range (the saturating packs clamp). A constant in each copy `specialized` makes, so the
+  /// epilogues have no branches.
+  private(set) var lean = false
 
+  /// Both clamps, whatever the operator allows.
   @inline(__always)
   init(_ q: OutputQuantization) {
     zeroPoint = _mm256_set1_epi16(Int16(truncatingIfNeeded: q.zeroPoint))
     hi = _mm256_set1_ps(q.hiLessZeroPoint)
     loBytes = _mm256_set1_epi8(Int8(truncatingIfNeeded: q.lo))
     hiBytes = _mm256_set1_epi8(Int8(truncatingIfNeeded: q.hi))
-    floatClamp = !q.convertsExactly
-    clampsUnsigned = q.lo > 0 || q.hi < 255
-    clampsSigned = q.lo > -128 || q.hi < 127
+  }
+
+  /// `body` compiled twice, with and without the clamps, and run with the one `q` allows.
+  @inline(__always)
+  static func specialized<R>(
+    _ q: OutputQuantization, signedOutput: Bool, _ body: (QuantizationVectors) -> R
+  ) -> R {
+    var v = QuantizationVectors(q)
+    let fullRange = signedOutput ? q.lo <= -128 && q.hi >= 127 : q.lo <= 0 && q.hi >= 255
+    if q.convertsExactly && fullRange {
+      v.lean = true
+      return body(v)
+    }
+    return body(v)
   }
 }
 
-/// Rounds 8 channels to int32 without the zero point, clamped from above only: a product
-/// beyond int32 converts to INT32_MIN, so just the upper side needs a bound; the lower side
-/// saturates through the packs (`narrow`), as the reference's clamp would. `vcvtps2dq`
-/// rounds half to even under the default MXCSR, and clamping before rounding is exact
-/// because the bound is an integer.
+/// Rounds 8 channels to int32 without the zero point, clamped from above only (not at all when
+/// `lean`): a product beyond int32 converts to INT32_MIN, so just the upper side needs a
+/// bound; the lower side saturates through the packs (`narrow`), as the reference's clamp
+/// would. `vcvtps2dq` rounds half to even under the default MXCSR, and clamping before
+/// rounding is exact because the bound is an integer.
 @inline(__always)
 func requantize8(_ acc: __m256i, _ multiplier: __m256, _ q: QuantizationVectors) -> __m256i {
   let y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier)
-  return _mm256_cvtps_epi32(q.floatClamp ? _mm256_min_ps(y, q.hi) : y)
+  return _mm256_cvtps_epi32(q.lean ? y : _mm256_min_ps(y, q.hi))
 }
 
 /// Two `requantize8` results packed to int16 (lane pairs interleaved as `vpackssdw` does)
@@ -56,15 +68,16 @@ func requantize16(
                  requantize8(acc1, (multiplier + 32).loadUnaligned(as: __m256.self), q), q)
 }
 
-/// Packs two int16 vectors to 8 bits with saturation and clamps them to the output bounds.
+/// Packs two int16 vectors to 8 bits with saturation and clamps them to the output bounds
+/// (unless `lean`: the saturation is the clamp).
 @inline(__always)
 func narrow(_ a: __m256i, _ b: __m256i, _ q: QuantizationVectors, signedOutput: Bool) -> __m256i {
   if signedOutput {
     let s8 = _mm256_packs_epi16(a, b)
-    return q.clampsSigned ? _mm256_min_epi8(_mm256_max_epi8(s8, q.loBytes), q.hiBytes) : s8
+    return q.lean ? s8 : _mm256_min_epi8(_mm256_max_epi8(s8, q.loBytes), q.hiBytes)
   }
   let u8 = _mm256_packus_epi16(a, b)
-  return q.clampsUnsigned ? _mm256_min_epu8(_mm256_max_epu8(u8, q.loBytes), q.hiBytes) : u8
+  return q.lean ? u8 : _mm256_min_epu8(_mm256_max_epu8(u8, q.loBytes), q.hiBytes)
 }
 
 /// `requantize16` of one row, stored: the first `columns` channels.
