@@ -160,9 +160,10 @@ final class Convolution2D: @unchecked Sendable {
   private func runDepthwise(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
                             input: UnsafeRawPointer, output: UnsafeMutableRawPointer) throws(Status) {
     // Measured against q8DWConvRowAVX2, whose per-pixel set-up (nine tap pointers) the
-    // vertical kernel saves: 56²×16 −32 %, 56²×32 −20 %, 56²×64 −12 %, 112²×32 −22 %,
-    // 28²×192 −2 %; but 14²×576 +1 %, 7²×960 +4 % (few pixels, many blocks).
-    if let verticalPacked, outputChannels <= 128 || outputSize.width >= 28 {
+    // vertical kernel saves: 56²×16 −32 %, 56²×32 −20 %, 56²×64 −12 %, 112²×32 −22 %; with
+    // the lean epilogue (which only the vertical kernel gains from) 28²×192 −15 %, 14²×576
+    // −12 %, 7²×960 −8 % (with both clamps these last three are within ±4 %).
+    if let verticalPacked {
       runDepthwise3x3S1(batch: batch, height: height, width: width, outputSize: outputSize, blocks: verticalPacked,
                         input: input, output: output)
       return
