@@ -23,18 +23,26 @@ struct QuantizationVectors {
     hiBytes = _mm256_set1_epi8(Int8(truncatingIfNeeded: q.hi))
   }
 
+  /// Whether `q` lets the epilogues go without clamps.
+  @inline(__always)
+  static func allowsLean(_ q: OutputQuantization, signedOutput: Bool) -> Bool {
+    q.convertsExactly && (signedOutput ? q.lo <= -128 && q.hi >= 127 : q.lo <= 0 && q.hi >= 255)
+  }
+
+  /// Without clamps (where `allowsLean`).
+  @inline(__always)
+  static func lean(_ q: OutputQuantization) -> QuantizationVectors {
+    var v = QuantizationVectors(q)
+    v.lean = true
+    return v
+  }
+
   /// `body` compiled twice, with and without the clamps, and run with the one `q` allows.
   @inline(__always)
   static func specialized<R>(
     _ q: OutputQuantization, signedOutput: Bool, _ body: (QuantizationVectors) -> R
   ) -> R {
-    var v = QuantizationVectors(q)
-    let fullRange = signedOutput ? q.lo <= -128 && q.hi >= 127 : q.lo <= 0 && q.hi >= 255
-    if q.convertsExactly && fullRange {
-      v.lean = true
-      return body(v)
-    }
-    return body(v)
+    allowsLean(q, signedOutput: signedOutput) ? body(lean(q)) : body(QuantizationVectors(q))
   }
 }
 
