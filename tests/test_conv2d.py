@@ -218,7 +218,7 @@ def _pointwise_cases():
         Co = G * pick(rng, [1, 8, 15, 16, 17, 24, 40])
         N = 1 + i % 3
         H = int(rng.integers(8, 40))
-        W = max(1, int(rng.integers(400, 2600)) // (N * H))   # 400-2600 GEMM rows
+        W = max(1, int(rng.integers(400, 4600)) // (N * H))   # 400-4600 GEMM rows: 32- and 128-row tasks
         cases.append(_pointwise_case(rng, 7000 + i, (xd, wd), (N, H, W, C), Co, G, "_pointwise_cases()"))
     return cases
 
@@ -247,7 +247,7 @@ def _winograd_dot_cases():
             N, H, W = 1 + i % 4, 1, 1 + int(rng.integers(0, 70))   # batch rows, like a linear layer
         else:
             N, H = 1, int(rng.integers(8, 40))
-            W = max(1, int(rng.integers(500, 2000)) // H)
+            W = max(1, int(rng.integers(500, 4000)) // H)   # 32- and 128-row tasks
         cases.append(_pointwise_case(rng, 8000 + i, (xd, wd), (N, H, W, C), Co, G, "_winograd_dot_cases()"))
     return cases
 
