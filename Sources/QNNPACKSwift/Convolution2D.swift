@@ -334,7 +334,9 @@ final class Convolution2D: @unchecked Sendable {
 
     var taps = window.taps
     var pairsPerTap = paddedChannels / 2
-    let rowsPerTask = 32
+    // Up to 64 rows in one task per block: weights beyond L2 then stream from L3 once, not once
+    // per 32 rows (7² 320 → 1280: 272 → 260 µs).
+    let rowsPerTask = m <= 64 ? m : 32
     let mTasks = (m + rowsPerTask - 1) / rowsPerTask
     var indirection = UnsafePointer(workspace.indirection.typed(UnsafePointer<Int16>.self))
     if let patches = workspace.patches {
