@@ -8,7 +8,8 @@ import Glibc
 /// from its counter, then helps with the others' ranges through theirs, so a worker that
 /// wakes late costs nothing but its share. Consecutive operators split alike, so a thread
 /// mostly reads rows that it wrote itself, from its own core's cache. Idle workers spin
-/// `spinNanoseconds`, then park on a condition variable.
+/// `spinNanoseconds`, then park on a condition variable; workers beyond the thread count wait
+/// dormant on it until it grows again.
 ///
 /// One `run` owns the pool at a time; a concurrent or nested `run` returns false and the
 /// caller runs its tasks inline. The job word packs epoch | open | capacity | active so a
@@ -36,7 +37,7 @@ final class ThreadPool: @unchecked Sendable {
   private let job = Atomic<UInt64>(0)
   /// The next task of each participant's range.
   private let next: UnsafeMutablePointer<Atomic<Int>>
-  /// Workers wanted; worker `i` exits once `i >= size`.
+  /// Workers wanted; worker `i` waits dormant while `i >= size`.
   private let size = Atomic<Int>(0)
   private let sleepers = Atomic<Int>(0)
   /// Bumped to rouse parked workers without a job (see `run`).
@@ -68,6 +69,8 @@ final class ThreadPool: @unchecked Sendable {
   var workerCount: Int { size.load(ordering: .relaxed) }
   /// Workers parked now.
   var parkedCount: Int { sleepers.load(ordering: .relaxed) }
+  /// Worker threads started, dormant ones included (read while no run owns the pool).
+  var startedWorkers: Int { threads.count }
 
   /// Runs `body(i)` for `i` in `0..<count` on the caller and `threads - 1` workers (at most
   /// `maxThreads` in all), or returns false at once if another run owns the pool, or if
@@ -124,7 +127,7 @@ final class ThreadPool: @unchecked Sendable {
     return true
   }
 
-  /// Joins the workers beyond `workers` if the pool is free (else its next run does).
+  /// Sends the workers beyond `workers` dormant if the pool is free (else its next run does).
   func shrink(to workers: Int) {
     guard size.load(ordering: .relaxed) > workers,
           owned.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
@@ -158,36 +161,37 @@ final class ThreadPool: @unchecked Sendable {
 
   // MARK: Workers
 
-  /// Owner only: starts or joins workers so that `workers` run.
+  /// Owner only: wakes, starts or sends dormant workers so that `workers` run. Workers are
+  /// never joined: a new thread can share its creator's core for its first milliseconds (a
+  /// 1280 → 1000 linear layer on two threads then took 30 µs a call, 25 on one, 15 after),
+  /// so changing the thread count back and forth reuses the threads instead.
   private func resize(_ workers: Int) {
-    let current = threads.count
-    if workers == current { return }
-    if workers > current {
-      size.store(workers, ordering: .relaxed)
-      for index in current..<workers {
-        let seen = (epoch << Self.epochShift) >> Self.epochShift  // as the job word holds it
-        let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index, epoch: seen))
-        var thread = pthread_t()
-        guard pthread_create(&thread, nil, workerMain, context.toOpaque()) == 0 else {
-          context.release()
-          size.store(threads.count, ordering: .relaxed)
-          return
-        }
-        threads.append(thread)
+    if workers == size.load(ordering: .relaxed) { return }
+    size.store(workers, ordering: .sequentiallyConsistent)
+    // Wakes the dormant workers now wanted; the others see `size` and go dormant.
+    pthread_mutex_lock(parkMutex)
+    pthread_cond_broadcast(parkCondition)
+    pthread_mutex_unlock(parkMutex)
+    while threads.count < workers {
+      let seen = (epoch << Self.epochShift) >> Self.epochShift  // as the job word holds it
+      let context = Unmanaged.passRetained(WorkerContext(pool: self, index: threads.count, epoch: seen))
+      var thread = pthread_t()
+      guard pthread_create(&thread, nil, workerMain, context.toOpaque()) == 0 else {
+        context.release()
+        size.store(threads.count, ordering: .relaxed)
+        return
       }
-    } else {
-      size.store(workers, ordering: .sequentiallyConsistent)
-      pthread_mutex_lock(parkMutex)
-      pthread_cond_broadcast(parkCondition)
-      pthread_mutex_unlock(parkMutex)
-      for thread in threads[workers...] { pthread_join(thread, nil) }
-      threads.removeLast(current - workers)
+      threads.append(thread)
     }
   }
 
   fileprivate func work(index: Int, epoch initial: UInt64) {
     var seen = initial
-    while index < size.load(ordering: .relaxed) {
+    while true {
+      if index >= size.load(ordering: .relaxed) {
+        sleepWhileDormant(index: index)
+        continue
+      }
       if join(&seen) {
         runJoinedTasks(home: index + 1)
         job.subtract(1, ordering: .releasing)
@@ -195,6 +199,15 @@ final class ThreadPool: @unchecked Sendable {
       }
       if !spin(index: index, seen: seen) { park(index: index, seen: seen) }
     }
+  }
+
+  /// Waits, not counted among the sleepers, until the thread count wants this worker again.
+  private func sleepWhileDormant(index: Int) {
+    pthread_mutex_lock(parkMutex)
+    while index >= size.load(ordering: .sequentiallyConsistent) {
+      pthread_cond_wait(parkCondition, parkMutex)
+    }
+    pthread_mutex_unlock(parkMutex)
   }
 
   /// Not inlined so that this worker's references to `body` are all released before it

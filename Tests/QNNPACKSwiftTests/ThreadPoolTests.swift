@@ -93,7 +93,7 @@ final class ThreadPoolTests: XCTestCase {
       _ = hits(100)
       XCTAssertEqual(threadPool.workerCount, threads - 1, "threads \(threads)")
     }
-    // Set while a run owns the pool: the next call, even inline, joins the extra workers.
+    // Set while a run owns the pool: the next call, even inline, sends the extra workers dormant.
     XCTAssertEqual(qnnps_set_num_threads(3), 0)
     parallelFor(100, work: parallelWakeThreshold) { i in
       if i == 0 { XCTAssertEqual(qnnps_set_num_threads(1), 0) }
@@ -101,6 +101,28 @@ final class ThreadPoolTests: XCTestCase {
     XCTAssertEqual(threadPool.workerCount, 2)
     _ = hits(100, work: 0)
     XCTAssertEqual(threadPool.workerCount, 0)
+  }
+
+  /// Workers beyond a lowered thread count wait dormant and come back when it grows: no new
+  /// thread (a new one can share its creator's core for its first milliseconds).
+  func testWorkersSurviveThreadCountChanges() {
+    XCTAssertEqual(qnnps_set_num_threads(3), 0)
+    _ = hits(100)
+    let started = threadPool.startedWorkers  // other tests may have started more
+    XCTAssertGreaterThanOrEqual(started, 2)
+    XCTAssertEqual(qnnps_set_num_threads(1), 0)
+    _ = hits(100)
+    XCTAssertEqual(threadPool.workerCount, 0)
+    XCTAssertEqual(threadPool.startedWorkers, started)
+    XCTAssertEqual(qnnps_set_num_threads(3), 0)
+    let runners = UnsafeMutablePointer<pthread_t>.allocate(capacity: 64)
+    defer { runners.deallocate() }
+    parallelFor(64, work: parallelWakeThreshold) { i in
+      usleep(200)
+      runners[i] = pthread_self()
+    }
+    XCTAssertEqual(Set(UnsafeBufferPointer(start: runners, count: 64)).count, 3)
+    XCTAssertEqual(threadPool.startedWorkers, started)
   }
 
   func testIdleWorkersSleep() {
