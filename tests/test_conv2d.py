@@ -19,10 +19,10 @@ import pytest
 
 import qnnpack_swift as qs
 import _near_ties as nt
-from _support import (I8, U8, Case, assert_same, assert_unchanged, beyond_int32, bounds, call_weighted, channels,
-                      first_informative, informative, int_or_pair, log_uniform, non_contiguous,
-                      pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted, snapshot,
-                      with_clamp)
+from _support import (I8, U8, Case, assert_same, assert_unchanged, beyond_int32, bounds,
+                      call_weighted, channels, first_informative, informative, int_or_pair,
+                      log_uniform, non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref,
+                      run_weighted, snapshot, with_clamp)
 
 TAG = 101
 N_CASES = 320

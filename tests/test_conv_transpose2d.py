@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import qnnpack_swift as qs
-from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, beyond_int32, bounds, call_weighted,
-                      channels, check_weighted_edge, first_informative, informative, log_uniform,
-                      non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref, run_weighted,
-                      snapshot, with_clamp)
+from _support import (I8, OUT_MM, U8, Case, assert_same, assert_unchanged, beyond_int32, bounds,
+                      call_weighted, channels, check_weighted_edge, first_informative, informative,
+                      log_uniform, non_contiguous, pick, rand_clamp, rand_q, rand_zero_point, ref,
+                      run_weighted, snapshot, with_clamp)
 
 TAG = 301
 N_CASES = 160

@@ -24,6 +24,17 @@ final class ThreadPoolTests: XCTestCase {
     return Array(UnsafeBufferPointer(start: hits, count: count))
   }
 
+  /// How many threads ran 64 tasks of `parallelFor(work:)` that each sleep `micros`.
+  private func runners(work: Int = parallelWakeThreshold, micros: UInt32 = 200) -> Int {
+    let runners = UnsafeMutablePointer<pthread_t>.allocate(capacity: 64)
+    defer { runners.deallocate() }
+    parallelFor(64, work: work) { i in
+      usleep(micros)
+      runners[i] = pthread_self()
+    }
+    return Set(UnsafeBufferPointer(start: runners, count: 64)).count
+  }
+
   func testEveryIndexExactlyOnce() {
     for threads in 1...5 {
       XCTAssertEqual(qnnps_set_num_threads(threads), 0)
@@ -36,13 +47,7 @@ final class ThreadPoolTests: XCTestCase {
 
   func testWorkersTakePart() {
     XCTAssertEqual(qnnps_set_num_threads(2), 0)
-    let runners = UnsafeMutablePointer<pthread_t>.allocate(capacity: 64)
-    defer { runners.deallocate() }
-    parallelFor(64, work: parallelWakeThreshold) { i in
-      usleep(200)
-      runners[i] = pthread_self()
-    }
-    XCTAssertEqual(Set(UnsafeBufferPointer(start: runners, count: 64)).count, 2)
+    XCTAssertEqual(runners(), 2)
     XCTAssertEqual(threadPool.workerCount, 1)
   }
 
@@ -115,13 +120,7 @@ final class ThreadPoolTests: XCTestCase {
     XCTAssertEqual(threadPool.workerCount, 0)
     XCTAssertEqual(threadPool.startedWorkers, started)
     XCTAssertEqual(qnnps_set_num_threads(3), 0)
-    let runners = UnsafeMutablePointer<pthread_t>.allocate(capacity: 64)
-    defer { runners.deallocate() }
-    parallelFor(64, work: parallelWakeThreshold) { i in
-      usleep(200)
-      runners[i] = pthread_self()
-    }
-    XCTAssertEqual(Set(UnsafeBufferPointer(start: runners, count: 64)).count, 3)
+    XCTAssertEqual(runners(), 3)
     XCTAssertEqual(threadPool.startedWorkers, started)
   }
 
@@ -143,18 +142,12 @@ final class ThreadPoolTests: XCTestCase {
     // Work too small to wake it runs on the caller, but a second such call under a spin time
     // after the first rouses it, and the calls after that share their tasks with it. (A
     // liveness check: the roused worker may need a moment to get a core, so it retries.)
-    let runners = UnsafeMutablePointer<pthread_t>.allocate(capacity: 64)
-    defer { runners.deallocate() }
     var shared = false
     for _ in 0..<200 where !shared {
       _ = hits(64, work: parallelWorkThreshold)
       _ = hits(64, work: parallelWorkThreshold)
       usleep(100)
-      parallelFor(64, work: parallelWorkThreshold) { i in
-        usleep(50)
-        runners[i] = pthread_self()
-      }
-      shared = Set(UnsafeBufferPointer(start: runners, count: 64)).count == 2
+      shared = runners(work: parallelWorkThreshold, micros: 50) == 2
     }
     XCTAssertTrue(shared, "the roused worker never took part")
   }
