@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 
 import _onnx_reference
-from _memory import growth
+from _memory import assert_flat
 from _onnx_models import MS, Graph, image, load_qs, output_scale, weight_params
 from _support import assert_same
 
 U8, I8 = np.uint8, np.int8
-RSS_LIMIT, HEAP_LIMIT = 2 << 20, 64 << 10  # as test_leaks.py
 
 
 def network(seed):
@@ -233,8 +232,7 @@ def test_recordings_and_replays_do_not_leak():
     m = load_qs().onnx.load(g.model())
     x = feeds(g, 1)[0]["x"]
     m(x), m(x)
-    grew = growth(lambda: m(x), cycles=2000, warmup=200)
-    assert grew[0] < RSS_LIMIT and grew[1] < HEAP_LIMIT, f"RSS +{grew[0]} B, heap +{grew[1]} B"
+    assert_flat(lambda: m(x), cycles=2000, warmup=200)
     f, q, y = np.zeros(256, np.float32), np.empty(256, U8), np.empty(256, U8)
 
     def cycle():
@@ -242,5 +240,4 @@ def test_recordings_and_replays_do_not_leak():
         r.finish([f], [y])
         r.replay([f])
 
-    grew = growth(cycle, cycles=5000, warmup=500)
-    assert grew[0] < RSS_LIMIT and grew[1] < HEAP_LIMIT, f"RSS +{grew[0]} B, heap +{grew[1]} B"
+    assert_flat(cycle, cycles=5000, warmup=500)
