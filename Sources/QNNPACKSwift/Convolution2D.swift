@@ -312,10 +312,29 @@ final class Convolution2D: @unchecked Sendable {
   private func runGEMM(batch: Int, height: Int, width: Int, outputSize: (height: Int, width: Int),
                        input: UnsafeRawPointer, zeroPoint: Int32, epilogue: GEMMEpilogue,
                        output: UnsafeMutableRawPointer) throws(Status) {
-    if window.isPointwise && !usesPatches
-      && runPointwise(pixels: batch * height * width, input: input, zeroPoint: zeroPoint, epilogue: epilogue,
-                      output: output) {
-      return
+    if window.isPointwise && !usesPatches {
+      let type = inputType, inputLength = inputChannels, groups = groups
+      let channels = groupInputChannels, paddedChannels = paddedChannels
+      if runRowTasks(rows: batch * height * width, groupStride: paddedChannels, pairs: paddedChannels / 2,
+                     epilogue: epilogue, output: output, fill: { first, count, rows in
+                       convertToS16Rows(type, input + first * inputLength, pixels: count, groups: groups,
+                                        channels: channels, paddedChannels: paddedChannels, zeroPoint: zeroPoint,
+                                        output: rows)
+                     }) {
+        return
+      }
+    } else if patchesFromInput {
+      let (stride, pairs) = PatchRows.shape(taps: window.taps, channels: groupInputChannels,
+                                            paddedChannels: paddedChannels)
+      let type = inputType, channels = groupInputChannels, window = window
+      if runRowTasks(rows: batch * outputSize.height * outputSize.width, groupStride: stride, pairs: pairs,
+                     epilogue: epilogue, output: output, fill: { first, count, rows in
+                       PatchRows.fill(rows, stride: stride, first: first, count: count, from: input, type: type,
+                                      batch: batch, height: height, width: width, channels: channels,
+                                      window: window, outputSize: outputSize, zeroPoint: zeroPoint)
+                     }) {
+        return
+      }
     }
     let workspace = try takeWorkspace(batch: batch, height: height, width: width, outputSize: outputSize)
     defer { cachedWorkspace.offer(workspace) }
@@ -376,14 +395,16 @@ final class Convolution2D: @unchecked Sendable {
     }
   }
 
-  /// GEMM rows that are the input's pixels, in tasks that each convert their own rows to int16
-  /// right before their tiles read them (from cache, and without a pass of its own over the
-  /// input). Only where there are enough row tasks for each to take all its columns (and
-  /// convert once): returns false otherwise.
-  private func runPointwise(pixels m: Int, input: UnsafeRawPointer, zeroPoint: Int32, epilogue: GEMMEpilogue,
-                            output: UnsafeMutableRawPointer) -> Bool {
-    let rowLength = groups * paddedChannels
-    let macsPerRow = outputChannels * paddedChannels
+  /// GEMM rows in tasks that each build their own int16 rows (`fill(first, count, rows)`: per
+  /// row, each group's `pairs` pairs, groups `groupStride` apart) right before their tiles
+  /// read them: from cache, and without a pass of its own over the input (1×1 rows; patch
+  /// rows, whose buffer for 224²×3 → 112²×32 s2 outgrew L2: 305 → 290 µs). Only where there
+  /// are enough row tasks for each to take all its columns (and fill once): false otherwise.
+  private func runRowTasks(rows m: Int, groupStride: Int, pairs: Int, epilogue: GEMMEpilogue,
+                           output: UnsafeMutableRawPointer,
+                           fill: (_ first: Int, _ count: Int, _ rows: UnsafeMutablePointer<Int16>) -> Void) -> Bool {
+    let rowLength = groups * groupStride
+    let macsPerRow = outputChannels * 2 * pairs
     // Rows in ~16 KB of int16, tasks of ≤ ~1 M multiply-accumulates and 32 rows, or 128 where
     // that still makes 16 tasks: long tasks pay their set-up and weight loads once for more
     // rows (112² 32 → 16: 145 → 132 µs, 16 → 96: 466 → 433-464; at 28², 48-row tasks lost).
@@ -395,10 +416,8 @@ final class Convolution2D: @unchecked Sendable {
     guard tasks >= 16, packed.byteCount <= 1 << 19 else { return false }
     // (So m > 4: the int16 blocks, never the int8 copy.)
     let blocks = UnsafeRawPointer(packed.pointer), blockBytes = blockBytes
-    let c = outputChannels, inputLength = inputChannels, elementBytes = epilogue.elementBytes
-    let type = inputType, isa = kernelISA
+    let c = outputChannels, elementBytes = epilogue.elementBytes, isa = kernelISA
     let groups = groups, blocksPerGroup = blocksPerGroup, groupOutputChannels = groupOutputChannels
-    let groupInputChannels = groupInputChannels, paddedChannels = paddedChannels
     let dot = winogradDot(epilogue)
     let rowBytes = rowsPerTask * rowLength * 2
     parallelFor(tasks, work: m * macsPerRow) { task in
@@ -407,13 +426,12 @@ final class Convolution2D: @unchecked Sendable {
       withThreadScratch(byteCount: rowBytes + rowsPerTask * (8 + 4 * groups)) { scratch in
         let first = scratch.assumingMemoryBound(to: Int16.self)
         let table = (scratch + rowBytes).assumingMemoryBound(to: UnsafePointer<Int16>.self)
-        convertToS16Rows(type, input + r * inputLength, pixels: rows, groups: groups, channels: groupInputChannels,
-                         paddedChannels: paddedChannels, zeroPoint: zeroPoint, output: first)
+        fill(r, rows, first)
         for i in 0..<rows { table[i] = UnsafePointer(first + i * rowLength) }
         let terms = (scratch + rowBytes + 8 * rowsPerTask).assumingMemoryBound(to: Int32.self)
         if dot != nil {
-          qs16WinogradDotRowTermsAVX2(first, segments: rows * groups, segmentStride: paddedChannels,
-                                      pairs: paddedChannels / 2, terms: terms)
+          qs16WinogradDotRowTermsAVX2(first, segments: rows * groups, segmentStride: groupStride, pairs: pairs,
+                                      terms: terms)
         }
         for g in 0..<groups {
           let groupBlocks = blocks + g * blocksPerGroup * blockBytes
@@ -421,14 +439,14 @@ final class Convolution2D: @unchecked Sendable {
           // The Winograd kernel takes the full blocks; `gemmRows` the rest (all, without it).
           let dotBlocks = dot == nil ? 0 : (groupOutputChannels - PackedWeights.halfLanes - 1) / 16 + 1
           for b in 0..<dotBlocks {
-            dot!.gemm(rows: rows, columns: min(16, groupOutputChannels - b * 16), pairs: paddedChannels / 2, a: table,
-                      aOffset: g * paddedChannels, rowTerms: terms + g, termStride: groups,
+            dot!.gemm(rows: rows, columns: min(16, groupOutputChannels - b * 16), pairs: pairs, a: table,
+                      aOffset: g * groupStride, rowTerms: terms + g, termStride: groups,
                       block: groupBlocks + b * blockBytes, index: g * blocksPerGroup + b,
                       output: groupOutput + b * 16, outputStride: c)
           }
           if dotBlocks * 16 < groupOutputChannels {
             gemmRows(isa, epilogue, rows: rows, columns: groupOutputChannels - dotBlocks * 16, taps: 1,
-                     pairsPerTap: paddedChannels / 2, a: table, aOffset: g * paddedChannels,
+                     pairsPerTap: pairs, a: table, aOffset: g * groupStride,
                      block: groupBlocks + dotBlocks * blockBytes, blockStride: blockBytes,
                      output: groupOutput + dotBlocks * 16 * elementBytes, outputStride: c)
           }

@@ -378,12 +378,16 @@ struct PatchRows {
   let stride, pairs: Int
 
   init(rows: Int, taps: Int, channels: Int, paddedChannels: Int) throws(Status) {
-    stride = ((taps - 1) * channels + paddedChannels + 1) & ~1
-    pairs = (taps * channels + 1) / 2
+    (stride, pairs) = Self.shape(taps: taps, channels: channels, paddedChannels: paddedChannels)
     buffer = try AlignedBuffer(count: checkedProduct(rows, stride), of: Int16.self)
     table = try AlignedBuffer(count: rows, of: UnsafePointer<Int16>.self)
     let first = buffer.typed(Int16.self), entries = table.typed(UnsafePointer<Int16>.self)
     for r in 0..<rows { entries[r] = UnsafePointer(first + r * stride) }
+  }
+
+  /// A row's int16 (even) and its reduction pairs.
+  static func shape(taps: Int, channels: Int, paddedChannels: Int) -> (stride: Int, pairs: Int) {
+    (((taps - 1) * channels + paddedChannels + 1) & ~1, (taps * channels + 1) / 2)
   }
 
   var rows: UnsafePointer<UnsafePointer<Int16>> { UnsafePointer(table.typed(UnsafePointer<Int16>.self)) }
@@ -409,8 +413,8 @@ struct PatchRows {
     window.dilationWidth == 1 && (8...16).contains(window.kernelWidth * channels)
   }
 
-  /// Fills the rows straight from the activations (`q8ToS16PatchRowsAVX2`), threads
-  /// splitting the rows; the input needs no int16 rows or indirection.
+  /// Fills the rows straight from the activations, threads splitting the rows; the input
+  /// needs no int16 rows or indirection.
   func fill(from input: UnsafeRawPointer, type: DType, batch: Int, height: Int, width: Int, channels: Int,
             window: Window2D, outputSize: (height: Int, width: Int), zeroPoint: Int32) {
     let count = batch * outputSize.height * outputSize.width
@@ -418,14 +422,24 @@ struct PatchRows {
     let base = buffer.typed(Int16.self), stride = stride
     parallelFor((count + chunk - 1) / chunk, work: 8 * count * window.taps * channels) { i in
       let first = i * chunk
-      q8ToS16PatchRowsAVX2(input, inputBytes: batch * height * width * channels, signed: type == .int8,
-                           height: height, width: width, channels: channels, kernelHeight: window.kernelHeight,
-                           kernelWidth: window.kernelWidth, strideHeight: window.strideHeight,
-                           strideWidth: window.strideWidth, dilationHeight: window.dilationHeight,
-                           padTop: window.padTop, padLeft: window.padLeft, outputHeight: outputSize.height,
-                           outputWidth: outputSize.width, zeroPoint: zeroPoint, first: first,
-                           count: min(chunk, count - first), rows: base + first * stride, stride: stride)
+      Self.fill(base + first * stride, stride: stride, first: first, count: min(chunk, count - first), from: input,
+                type: type, batch: batch, height: height, width: width, channels: channels, window: window,
+                outputSize: outputSize, zeroPoint: zeroPoint)
     }
+  }
+
+  /// Patch rows `first..<first + count` (over the batch) straight from the activations
+  /// (`q8ToS16PatchRowsAVX2`), at `rows + i·stride`.
+  static func fill(_ rows: UnsafeMutablePointer<Int16>, stride: Int, first: Int, count: Int, from input: UnsafeRawPointer,
+                   type: DType, batch: Int, height: Int, width: Int, channels: Int, window: Window2D,
+                   outputSize: (height: Int, width: Int), zeroPoint: Int32) {
+    q8ToS16PatchRowsAVX2(input, inputBytes: batch * height * width * channels, signed: type == .int8, height: height,
+                         width: width, channels: channels, kernelHeight: window.kernelHeight,
+                         kernelWidth: window.kernelWidth, strideHeight: window.strideHeight,
+                         strideWidth: window.strideWidth, dilationHeight: window.dilationHeight,
+                         padTop: window.padTop, padLeft: window.padLeft, outputHeight: outputSize.height,
+                         outputWidth: outputSize.width, zeroPoint: zeroPoint, first: first, count: count,
+                         rows: rows, stride: stride)
   }
 
   @inline(__always)
