@@ -9,6 +9,9 @@ import _Builtin_intrinsics.intel
 /// inside the input (`inputBytes` bounds the loads); the spill past them is overwritten by the
 /// next kernel row or the next output row, and the call's last row stores exactly its values.
 /// Same rows as `PatchRows`' copies from `S16Rows`, without the int16 pass over the input.
+/// Output rows go in runs: the columns whose windows lie inside (bounds worked out once per
+/// run) take a loop of loads and stores alone, the edges the general code (224²×3 → 112²×32
+/// s2, 3×3: ~22 → ~6 cycles a row; the convolution 290 → 248 µs).
 public func q8ToS16PatchRowsAVX2(
   _ input: UnsafeRawPointer, inputBytes: Int, signed: Bool, height: Int, width: Int, channels: Int,
   kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, dilationHeight: Int,
@@ -50,59 +53,77 @@ private func patchRows(
   let (n, p) = first.quotientAndRemainder(dividingBy: outputHeight &* outputWidth)
   var (oy, ox) = p.quotientAndRemainder(dividingBy: outputWidth)
   var image = n &* imageBytes
-  for i in 0..<count {
-    defer {
-      ox &+= 1
-      if ox == outputWidth {
-        ox = 0
-        oy &+= 1
-        if oy == outputHeight {
-          oy = 0
-          image &+= imageBytes
-        }
-      }
+  @inline(__always) func widened(_ offset: Int) -> __m256i {
+    _mm256_sub_epi16(widen16(input + offset, signed: signed), zp)
+  }
+  /// Kernel rows 0..<lastRow of the window at `offset` into `d`, each spilling into the next.
+  @inline(__always) func upperRows(_ offset: Int, _ d: UnsafeMutableRawPointer) {
+    for ky in 0..<lastRow {
+      (d + ky &* 2 &* span).storeBytes(of: widened(offset &+ ky &* rowStep), as: __m256i.self)
     }
-    let dst = rows + i &* stride
-    let ix0 = ox &* strideWidth &- padLeft
+  }
+  // Output columns whose windows lie inside the input rows horizontally: ix0 = x·sw − padLeft
+  // in 0...width − kernelWidth.
+  let insideFrom = (padLeft &+ strideWidth &- 1) / strideWidth
+  let insideTo = width >= kernelWidth ? (width &- kernelWidth &+ padLeft) / strideWidth &+ 1 : 0
+  var i = 0
+  while i < count {
+    let end = min(outputWidth, ox &+ (count &- i))  // this output row's pixels in the call
     let iy0 = oy &* strideHeight &- padTop
-    let start = image &+ (iy0 &* width &+ ix0) &* channels
-    @inline(__always) func widened(_ offset: Int) -> __m256i {
-      _mm256_sub_epi16(widen16(input + offset, signed: signed), zp)
-    }
-    if ix0 >= 0 && ix0 &+ kernelWidth <= width && iy0 >= 0 && iy0 &+ lastRow &* dilationHeight < height
-      && start &+ lastRow &* rowStep &+ 16 <= inputBytes {
-      var offset = start
-      var d = UnsafeMutableRawPointer(dst)
-      for _ in 0..<lastRow {
-        // Spills into the next kernel row, written next.
-        d.storeBytes(of: widened(offset), as: __m256i.self)
-        offset &+= rowStep
-        d += 2 &* span
+    let rowsInside = iy0 >= 0 && iy0 &+ lastRow &* dilationHeight < height
+    let rowStart = image &+ (iy0 &* width &- padLeft) &* channels
+    var x = ox
+    while x < end {
+      var offset = rowStart &+ x &* strideWidth &* channels
+      if rowsInside && x >= insideFrom && x < insideTo {
+        // Windows inside the input, but the call's last row: 16-byte loads, each kernel row's
+        // spill overwritten by the next one or by the next output row.
+        let stop = min(insideTo, end, x &+ (count &- 1 &- i))
+        var d = UnsafeMutableRawPointer(rows + i &* stride)
+        while x < stop && offset &+ lastRow &* rowStep &+ 16 <= inputBytes {
+          upperRows(offset, d)
+          (d + lastRow &* 2 &* span).storeBytes(of: widened(offset &+ lastRow &* rowStep), as: __m256i.self)
+          if values & 1 != 0 { (d + 2 &* values).storeBytes(of: Int16(0), as: Int16.self) }
+          offset &+= strideWidth &* channels
+          d += 2 &* stride
+          x &+= 1
+          i &+= 1
+        }
+        if x == end { break }
       }
-      let v = widened(offset)
-      if i &+ 1 < count {
-        d.storeBytes(of: v, as: __m256i.self)  // spills into the next output row, written next
-      } else {
+      let dst = rows + i &* stride
+      let ix0 = x &* strideWidth &- padLeft
+      if rowsInside && ix0 >= 0 && ix0 &+ kernelWidth <= width && offset &+ lastRow &* rowStep &+ 16 <= inputBytes {
         // The call's last row: exactly its values (the next row may be another thread's).
-        d.storeBytes(of: _mm256_castsi256_si128(v), as: __m128i.self)
-        let tail = d.assumingMemoryBound(to: Int16.self)
+        upperRows(offset, UnsafeMutableRawPointer(dst))
+        let v = widened(offset &+ lastRow &* rowStep)
+        let tail = dst + lastRow &* span
+        UnsafeMutableRawPointer(tail).storeBytes(of: _mm256_castsi256_si128(v), as: __m128i.self)
         for j in 8..<span { tail[j] = Int16(truncatingIfNeeded: v[(j &- 8) / 4 &+ 2] >> (16 &* ((j &- 8) % 4))) }
-      }
-    } else {
-      for ky in 0..<kernelHeight {
-        let iy = iy0 &+ ky &* dilationHeight
-        for kx in 0..<kernelWidth {
-          let ix = ix0 &+ kx
-          let inside = iy >= 0 && iy < height && ix >= 0 && ix < width
-          let source = input + (image &+ (iy &* width &+ ix) &* channels)
-          for c in 0..<channels {
-            let byte = inside ? source.load(fromByteOffset: c, as: UInt8.self) : 0
-            let x = signed ? Int16(Int8(bitPattern: byte)) : Int16(byte)
-            dst[ky &* span &+ kx &* channels &+ c] = inside ? x &- zp16 : 0
+      } else {
+        for ky in 0..<kernelHeight {
+          let iy = iy0 &+ ky &* dilationHeight
+          for kx in 0..<kernelWidth {
+            let ix = ix0 &+ kx
+            let inside = iy >= 0 && iy < height && ix >= 0 && ix < width
+            let source = input + (image &+ (iy &* width &+ ix) &* channels)
+            for c in 0..<channels {
+              let byte = inside ? source.load(fromByteOffset: c, as: UInt8.self) : 0
+              let value = signed ? Int16(Int8(bitPattern: byte)) : Int16(byte)
+              dst[ky &* span &+ kx &* channels &+ c] = inside ? value &- zp16 : 0
+            }
           }
         }
       }
+      if values & 1 != 0 { dst[values] = 0 }
+      x &+= 1
+      i &+= 1
     }
-    if values & 1 != 0 { dst[values] = 0 }
+    ox = 0
+    oy &+= 1
+    if oy == outputHeight {
+      oy = 0
+      image &+= imageBytes
+    }
   }
 }

@@ -26,6 +26,56 @@ final class NewKernelTests: XCTestCase {
     }
   }
 
+  /// Patch rows straight from the activations: every window value `x − zp` (0 outside the
+  /// input, then 0 up to a whole pair) for calls starting and ending anywhere, and nothing
+  /// written past the call's last row (its spill would land in another thread's rows).
+  func testPatchRowsFromActivationsWriteExactlyTheirRows() throws {
+    try XCTSkipUnless(avx2Available)
+    var rng = SeededGenerator(seed: 27)
+    let sentinel = Int16(0x5A5A)
+    for trial in 0..<60 {
+      let channels = [1, 3, 5][trial % 3]
+      let (kh, kw) = channels == 1 ? [(3, 8), (2, 16), (3, 12)][trial % 3 == 0 ? trial / 3 % 3 : 0]
+                                   : [(3, 3), (5, 3), (3, 3)][trial / 3 % 3]
+      let batch = 1 + trial % 2, height = Int.random(in: kh...kh + 9, using: &rng)
+      let width = Int.random(in: kw...kw + 30, using: &rng)
+      let (sh, sw) = (1 + trial % 2, 1 + trial / 2 % 2), dh = 1 + trial / 4 % 2
+      let (pt, pl) = (Int.random(in: 0...kh / 2, using: &rng), Int.random(in: 0...kw / 2, using: &rng))
+      let oh = (height + 2 * pt - dh * (kh - 1) - 1) / sh + 1, ow = (width + pl + kw / 2 - kw) / sw + 1
+      guard oh > 0, ow > 0 else { continue }
+      let x = (0..<(batch * height * width * channels)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+      let zp = Int32.random(in: 0...255, using: &rng)
+      let (stride, pairs) = PatchRows.shape(taps: kh * kw, channels: channels, paddedChannels: channels + 1)
+      let total = batch * oh * ow
+      let first = Int.random(in: 0..<total, using: &rng), count = Int.random(in: 1...total - first, using: &rng)
+      var rows = [Int16](repeating: sentinel, count: (count + 2) * stride)
+      rows.withUnsafeMutableBufferPointer { out in
+        q8ToS16PatchRowsAVX2(x, inputBytes: x.count, signed: false, height: height, width: width, channels: channels,
+                             kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
+                             dilationHeight: dh, padTop: pt, padLeft: pl, outputHeight: oh, outputWidth: ow,
+                             zeroPoint: zp, first: first, count: count, rows: out.baseAddress!, stride: stride)
+      }
+      for i in 0..<count {
+        let (n, p) = (first + i).quotientAndRemainder(dividingBy: oh * ow)
+        let (oy, ox) = p.quotientAndRemainder(dividingBy: ow)
+        var expected = [Int16](repeating: 0, count: 2 * pairs)
+        for ky in 0..<kh {
+          for kx in 0..<kw {
+            let (iy, ix) = (oy * sh - pt + ky * dh, ox * sw - pl + kx)
+            guard (0..<height).contains(iy) && (0..<width).contains(ix) else { continue }
+            for c in 0..<channels {
+              expected[(ky * kw + kx) * channels + c] = Int16(x[((n * height + iy) * width + ix) * channels + c]) - Int16(zp)
+            }
+          }
+        }
+        XCTAssertEqual(Array(rows[(i * stride)..<(i * stride + 2 * pairs)]), expected, "trial \(trial) row \(first + i)")
+      }
+      XCTAssertEqual(Array(rows[((count - 1) * stride + 2 * pairs)...]),
+                     [Int16](repeating: sentinel, count: rows.count - (count - 1) * stride - 2 * pairs),
+                     "trial \(trial): written past the last row")
+    }
+  }
+
   /// The float32 epilogue of both GEMM kernels: `f32(acc) · f32(scale · m[c])`, bit for bit.
   func testDequantizedGEMMKernelsMatchReference() {
     var rng = SeededGenerator(seed: 21)
