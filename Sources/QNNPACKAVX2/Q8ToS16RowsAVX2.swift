@@ -9,10 +9,37 @@ public func q8ToS16RowsAVX2(
   _ input: UnsafeRawPointer, signed: Bool, segments: Int, channels: Int, paddedChannels: Int,
   zeroPoint: Int32, output: UnsafeMutablePointer<Int16>
 ) {
-  if signed {
+  if channels == paddedChannels {
+    // Pairs already whole: one flat run, in a loop per signedness (inside `convertRuns`, which
+    // then was not inlined, it tested `signed` every 16 values: ~40 % of the pass).
+    if signed {
+      convertFlat(input, true, segments &* channels, zeroPoint, output)
+    } else {
+      convertFlat(input, false, segments &* channels, zeroPoint, output)
+    }
+  } else if signed {
     convertRuns(input, true, segments, channels, paddedChannels, zeroPoint, output)
   } else {
     convertRuns(input, false, segments, channels, paddedChannels, zeroPoint, output)
+  }
+}
+
+@inline(__always)
+private func convertFlat(
+  _ input: UnsafeRawPointer, _ signed: Bool, _ count: Int, _ zeroPoint: Int32, _ output: UnsafeMutablePointer<Int16>
+) {
+  let zp16 = Int16(truncatingIfNeeded: zeroPoint)
+  let zp = _mm256_set1_epi16(zp16)
+  var i = 0
+  while i &+ 16 <= count {
+    UnsafeMutableRawPointer(output + i).storeBytes(of: _mm256_sub_epi16(widen16(input + i, signed: signed), zp),
+                                                   as: __m256i.self)
+    i &+= 16
+  }
+  while i < count {
+    let byte = input.load(fromByteOffset: i, as: UInt8.self)
+    output[i] = (signed ? Int16(Int8(bitPattern: byte)) : Int16(byte)) &- zp16
+    i &+= 1
   }
 }
 
@@ -31,19 +58,6 @@ private func convertRuns(
     return (signed ? Int16(Int8(bitPattern: byte)) : Int16(byte)) &- zp16
   }
   let inputLength = segments &* channels
-  if channels == paddedChannels {
-    // Pairs already whole: one flat run.
-    var i = 0
-    while i &+ 16 <= inputLength {
-      convert16(input + i, output + i)
-      i &+= 16
-    }
-    while i < inputLength {
-      output[i] = convert1(input, i)
-      i &+= 1
-    }
-    return
-  }
   let outputLength = segments &* paddedChannels
   var s = 0
   var src = input
