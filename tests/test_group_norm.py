@@ -30,6 +30,30 @@ def build_case(seed):
 CASES = [build_case(s) for s in range(N_CASES)]
 
 
+def build_split_case(seed):
+    """Samples of more rows than one task takes (16 and up, 16384 / C, 1/64 of the rows):
+    tasks of rows within a sample, whose moments add up across tasks."""
+    rng = np.random.default_rng([TAG, 500 + seed])
+    dtype = pick(rng, [U8, I8])
+    C = int(pick(rng, [3, 8, 12, 64, 1024]))
+    groups = int(pick(rng, [g for g in range(1, C + 1) if C % g == 0]))
+    rows = int(rng.integers(2, 6)) * max(16, 16384 // C) + int(rng.integers(0, 40))
+    H = int(pick(rng, [1, 2, 4]))
+    x = covering_array(rng, (int(rng.integers(1, 3)), H, -(-rows // H), C), dtype)
+    gamma, beta = affine(rng, (C,))
+    kwargs = draw_qparams(rng, dtype)
+    kwargs.update(gamma=gamma, beta=beta, eps=float(pick(rng, [1e-5, 1e-3])))
+    return make_case("group_norm", 500 + seed, rng, x, (groups,), kwargs, dict(groups=groups))
+
+
+SPLIT_CASES = [build_split_case(s) for s in range(8)]
+
+
+@pytest.mark.parametrize("case", SPLIT_CASES, ids=lambda c: c.id)
+def test_group_norm_samples_split_over_tasks(case, threads, kernel_family):
+    run(qs.group_norm, case)
+
+
 def test_case_counts():
     assert len(CASES) >= 100
     assert {c.params["shape"][-1] for c in CASES} >= {1, 1024}
