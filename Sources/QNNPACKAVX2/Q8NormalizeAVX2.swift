@@ -68,3 +68,81 @@ private func normalizeRows(
     }
   }
 }
+
+/// `q8ChannelMoments` with AVX2, the same exact integers: sixteen channels a step, two rows
+/// paired per channel (`vpunpck*wd`) so that one `vpmaddwd` squares and adds both and another
+/// (by ones) adds them; int32 lanes, moved into the int64 totals every 16384 rows (255² ·
+/// 16384 < 2³¹). The last `channels % 16` channels and an odd last row go scalar.
+public func q8ChannelMomentsAVX2(
+  signed: Bool, rows: Int, channels: Int, input: UnsafeRawPointer, zeroPoint: Int32,
+  sum: UnsafeMutablePointer<Int64>, sumOfSquares: UnsafeMutablePointer<Int64>
+) {
+  if signed {
+    channelMoments(true, rows, channels, input, zeroPoint, sum, sumOfSquares)
+  } else {
+    channelMoments(false, rows, channels, input, zeroPoint, sum, sumOfSquares)
+  }
+}
+
+@inline(__always)
+private func channelMoments(
+  _ signed: Bool, _ rows: Int, _ channels: Int, _ input: UnsafeRawPointer, _ zeroPoint: Int32,
+  _ sum: UnsafeMutablePointer<Int64>, _ sumOfSquares: UnsafeMutablePointer<Int64>
+) {
+  for c in 0..<channels {
+    sum[c] = 0
+    sumOfSquares[c] = 0
+  }
+  let zp = _mm256_set1_epi16(Int16(truncatingIfNeeded: zeroPoint)), ones = _mm256_set1_epi16(1)
+  @inline(__always) func centred(_ p: UnsafeRawPointer) -> __m256i { _mm256_sub_epi16(widen16(p, signed: signed), zp) }
+  @inline(__always) func scalar(_ r: Int, _ c: Int) {
+    let byte = input.load(fromByteOffset: r &* channels &+ c, as: UInt8.self)
+    let v = Int64((signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)) &- zeroPoint)
+    sum[c] &+= v
+    sumOfSquares[c] &+= v &* v
+  }
+  let vectorChannels = channels & ~15
+  var first = 0
+  while first < rows {
+    let last = min(rows, first &+ 16384)
+    var c = 0
+    while c < vectorChannels {
+      // Lanes: channels c..c+3, c+8..c+11 (lo) and c+4..c+7, c+12..c+15 (hi), as unpacked.
+      var s0 = _mm256_setzero_si256(), s1 = s0, q0 = s0, q1 = s0
+      var r = first
+      while last &- r >= 2 {
+        let a = centred(input + (r &* channels &+ c)), b = centred(input + ((r &+ 1) &* channels &+ c))
+        let lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b)
+        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(lo, ones))
+        s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(hi, ones))
+        q0 = _mm256_add_epi32(q0, _mm256_madd_epi16(lo, lo))
+        q1 = _mm256_add_epi32(q1, _mm256_madd_epi16(hi, hi))
+        r &+= 2
+      }
+      if r < last {
+        let a = centred(input + (r &* channels &+ c)), zero = _mm256_setzero_si256()
+        let lo = _mm256_unpacklo_epi16(a, zero), hi = _mm256_unpackhi_epi16(a, zero)
+        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(lo, ones))
+        s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(hi, ones))
+        q0 = _mm256_add_epi32(q0, _mm256_madd_epi16(lo, lo))
+        q1 = _mm256_add_epi32(q1, _mm256_madd_epi16(hi, hi))
+      }
+      var totals = (s0, s1, q0, q1)
+      withUnsafeBytes(of: &totals) { raw in
+        let v = raw.bindMemory(to: Int32.self)
+        for lane in 0..<8 {
+          let channel = c &+ (lane < 4 ? lane : lane &+ 4)
+          sum[channel] &+= Int64(v[lane])
+          sum[channel &+ 4] &+= Int64(v[8 &+ lane])
+          sumOfSquares[channel] &+= Int64(v[16 &+ lane])
+          sumOfSquares[channel &+ 4] &+= Int64(v[24 &+ lane])
+        }
+      }
+      c &+= 16
+    }
+    for r in first..<last {
+      for c in vectorChannels..<channels { scalar(r, c) }
+    }
+    first = last
+  }
+}

@@ -70,6 +70,21 @@ private func normalizeRows<T: QuantizedElement>(
   }
 }
 
+/// `q8ChannelMoments` with the kernel family in use (AVX2 from 8 rows: below, its reduction of
+/// the lanes costs more than it saves; layer norm has one row a sample).
+private func channelMoments<T: QuantizedElement>(
+  _ isa: ISA, rows: Int, channels: Int, input: UnsafePointer<T>, zeroPoint: Int32,
+  sum: UnsafeMutablePointer<Int64>, sumOfSquares: UnsafeMutablePointer<Int64>
+) {
+  if isa >= .avx2 && rows >= 8 {
+    q8ChannelMomentsAVX2(signed: T.self == Int8.self, rows: rows, channels: channels, input: input,
+                         zeroPoint: zeroPoint, sum: sum, sumOfSquares: sumOfSquares)
+  } else {
+    q8ChannelMoments(rows: rows, channels: channels, input: input, zeroPoint: zeroPoint, sum: sum,
+                     sumOfSquares: sumOfSquares)
+  }
+}
+
 private func normalize<T: QuantizedElement>(
   _ shape: (batch: Int, pixels: Int, channels: Int, groups: Int), _ scales: (input: Double, output: Double),
   _ zeroPoint: Int32, _ fixed: [Double]?, _ affine: [Double], _ eps: Double, _ q: OutputQuantization,
@@ -139,8 +154,8 @@ private func normalize<T: QuantizedElement>(
       withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * channels) { moments in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * channels) { values in
           let sum = moments.baseAddress!, mean = values.baseAddress!
-          q8ChannelMoments(rows: pixels, channels: channels, input: x + n * sampleSize, zeroPoint: zeroPoint,
-                           sum: sum, sumOfSquares: sum + channels)
+          channelMoments(isa, rows: pixels, channels: channels, input: x + n * sampleSize, zeroPoint: zeroPoint,
+                         sum: sum, sumOfSquares: sum + channels)
           statistics(sum: sum, squares: sum + channels, mean: mean, factor: mean + channels)
           normalizeRows(isa, rows: pixels, channels: channels, input: x + n * sampleSize, inputScale: scales.input,
                         inputZeroPoint: zeroPoint, mean: mean, factor: mean + channels, shift: shift, quantization: q,
@@ -161,8 +176,8 @@ private func normalize<T: QuantizedElement>(
   parallelFor(tasks, work: 4 * batch * sampleSize) { task in
     let (n, first, count) = rows(of: task)
     let sum = sums + task * 2 * channels
-    q8ChannelMoments(rows: count, channels: channels, input: x + n * sampleSize + first * channels,
-                     zeroPoint: zeroPoint, sum: sum, sumOfSquares: sum + channels)
+    channelMoments(isa, rows: count, channels: channels, input: x + n * sampleSize + first * channels,
+                   zeroPoint: zeroPoint, sum: sum, sumOfSquares: sum + channels)
   }
   for n in 0..<batch {
     // The sample's totals in its first task's slots.

@@ -76,6 +76,39 @@ final class NewKernelTests: XCTestCase {
     }
   }
 
+  /// The AVX2 channel moments equal the scalar ones (exact int64 totals), for both
+  /// signednesses, channel tails, odd row counts, and extreme values over more than the
+  /// 16384 rows the int32 lanes hold.
+  func testChannelMomentsMatchScalar() throws {
+    try XCTSkipUnless(avx2Available)
+    var rng = SeededGenerator(seed: 28)
+    for (rows, channels) in [(1, 16), (7, 17), (33, 48), (1000, 3), (40_001, 16), (16_385, 35)] {
+      for signed in [false, true] {
+        let extreme = rows > 10_000
+        let x = (0..<(rows * channels)).map { _ in extreme ? UInt8(signed ? 0x80 : 0xFF) : UInt8.random(in: 0...255, using: &rng) }
+        let zp: Int32 = extreme ? (signed ? 127 : 0) : Int32.random(in: signed ? -128...127 : 0...255, using: &rng)
+        var want = [Int64](repeating: 0, count: 2 * channels), got = want
+        x.withUnsafeBytes { raw in
+          want.withUnsafeMutableBufferPointer { w in
+            let sum = w.baseAddress!
+            if signed {
+              q8ChannelMoments(rows: rows, channels: channels, input: raw.bindMemory(to: Int8.self).baseAddress!,
+                               zeroPoint: zp, sum: sum, sumOfSquares: sum + channels)
+            } else {
+              q8ChannelMoments(rows: rows, channels: channels, input: raw.bindMemory(to: UInt8.self).baseAddress!,
+                               zeroPoint: zp, sum: sum, sumOfSquares: sum + channels)
+            }
+          }
+          got.withUnsafeMutableBufferPointer { g in
+            q8ChannelMomentsAVX2(signed: signed, rows: rows, channels: channels, input: raw.baseAddress!,
+                                 zeroPoint: zp, sum: g.baseAddress!, sumOfSquares: g.baseAddress! + channels)
+          }
+        }
+        XCTAssertEqual(got, want, "rows \(rows) channels \(channels) signed \(signed)")
+      }
+    }
+  }
+
   /// The float32 epilogue of both GEMM kernels: `f32(acc) · f32(scale · m[c])`, bit for bit.
   func testDequantizedGEMMKernelsMatchReference() {
     var rng = SeededGenerator(seed: 21)
