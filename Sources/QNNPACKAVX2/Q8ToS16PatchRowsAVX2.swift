@@ -11,7 +11,7 @@ import _Builtin_intrinsics.intel
 /// Same rows as `PatchRows`' copies from `S16Rows`, without the int16 pass over the input.
 /// Output rows go in runs: the columns whose windows lie inside (bounds worked out once per
 /// run) take a loop of loads and stores alone, the edges the general code (224²×3 → 112²×32
-/// s2, 3×3: ~22 → ~6 cycles a row; the convolution 290 → 248 µs).
+/// s2, 3×3: ~20 → ~10 cycles a row, the convolution 290 → 248 µs).
 public func q8ToS16PatchRowsAVX2(
   _ input: UnsafeRawPointer, inputBytes: Int, signed: Bool, height: Int, width: Int, channels: Int,
   kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, dilationHeight: Int,

@@ -145,7 +145,7 @@ private func normalize<T: QuantizedElement>(
   }
   // Samples of many rows split over tasks of ≥ 16 rows (the moments of a task then take no
   // more bytes than its rows): each task's integer moments (their totals do not depend on
-  // the split), each sample's statistics, then the rows (1×56²×64, 8 groups: 250 → ~130 µs
+  // the split), each sample's statistics, then the rows (1×56²×64, 8 groups: 251 → 136 µs
   // on two threads). Smaller samples are a task each.
   let rowsPerTask = max(16, (1 << 14) / channels, (pixels + 63) / 64)
   let chunks = (pixels + rowsPerTask - 1) / rowsPerTask
