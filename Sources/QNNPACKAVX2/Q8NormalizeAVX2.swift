@@ -109,24 +109,19 @@ private func channelMoments(
     while c < vectorChannels {
       // Lanes: channels c..c+3, c+8..c+11 (lo) and c+4..c+7, c+12..c+15 (hi), as unpacked.
       var s0 = _mm256_setzero_si256(), s1 = s0, q0 = s0, q1 = s0
-      var r = first
-      while last &- r >= 2 {
-        let a = centred(input + (r &* channels &+ c)), b = centred(input + ((r &+ 1) &* channels &+ c))
+      @inline(__always) func add(_ a: __m256i, _ b: __m256i) {
         let lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b)
         s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(lo, ones))
         s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(hi, ones))
         q0 = _mm256_add_epi32(q0, _mm256_madd_epi16(lo, lo))
         q1 = _mm256_add_epi32(q1, _mm256_madd_epi16(hi, hi))
+      }
+      var r = first
+      while last &- r >= 2 {
+        add(centred(input + (r &* channels &+ c)), centred(input + ((r &+ 1) &* channels &+ c)))
         r &+= 2
       }
-      if r < last {
-        let a = centred(input + (r &* channels &+ c)), zero = _mm256_setzero_si256()
-        let lo = _mm256_unpacklo_epi16(a, zero), hi = _mm256_unpackhi_epi16(a, zero)
-        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(lo, ones))
-        s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(hi, ones))
-        q0 = _mm256_add_epi32(q0, _mm256_madd_epi16(lo, lo))
-        q1 = _mm256_add_epi32(q1, _mm256_madd_epi16(hi, hi))
-      }
+      if r < last { add(centred(input + (r &* channels &+ c)), _mm256_setzero_si256()) }
       var totals = (s0, s1, q0, q1)
       withUnsafeBytes(of: &totals) { raw in
         let v = raw.bindMemory(to: Int32.self)
