@@ -24,6 +24,19 @@ public func q8ToS16RowsAVX2(
   }
 }
 
+/// 16 values `x − zp` at `dst` (`zp`: the zero point in every int16 lane).
+@inline(__always)
+private func convert16(_ src: UnsafeRawPointer, _ signed: Bool, _ zp: __m256i, _ dst: UnsafeMutablePointer<Int16>) {
+  UnsafeMutableRawPointer(dst).storeBytes(of: _mm256_sub_epi16(widen16(src, signed: signed), zp), as: __m256i.self)
+}
+
+/// Value `i` of `src` less `zp16`.
+@inline(__always)
+private func convert1(_ src: UnsafeRawPointer, _ signed: Bool, _ zp16: Int16, _ i: Int) -> Int16 {
+  let byte = src.load(fromByteOffset: i, as: UInt8.self)
+  return (signed ? Int16(Int8(bitPattern: byte)) : Int16(byte)) &- zp16
+}
+
 @inline(__always)
 private func convertFlat(
   _ input: UnsafeRawPointer, _ signed: Bool, _ count: Int, _ zeroPoint: Int32, _ output: UnsafeMutablePointer<Int16>
@@ -32,13 +45,11 @@ private func convertFlat(
   let zp = _mm256_set1_epi16(zp16)
   var i = 0
   while i &+ 16 <= count {
-    UnsafeMutableRawPointer(output + i).storeBytes(of: _mm256_sub_epi16(widen16(input + i, signed: signed), zp),
-                                                   as: __m256i.self)
+    convert16(input + i, signed, zp, output + i)
     i &+= 16
   }
   while i < count {
-    let byte = input.load(fromByteOffset: i, as: UInt8.self)
-    output[i] = (signed ? Int16(Int8(bitPattern: byte)) : Int16(byte)) &- zp16
+    output[i] = convert1(input, signed, zp16, i)
     i &+= 1
   }
 }
@@ -50,13 +61,6 @@ private func convertRuns(
 ) {
   let zp16 = Int16(truncatingIfNeeded: zeroPoint)
   let zp = _mm256_set1_epi16(zp16)
-  @inline(__always) func convert16(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Int16>) {
-    UnsafeMutableRawPointer(dst).storeBytes(of: _mm256_sub_epi16(widen16(src, signed: signed), zp), as: __m256i.self)
-  }
-  @inline(__always) func convert1(_ src: UnsafeRawPointer, _ i: Int) -> Int16 {
-    let byte = src.load(fromByteOffset: i, as: UInt8.self)
-    return (signed ? Int16(Int8(bitPattern: byte)) : Int16(byte)) &- zp16
-  }
   let inputLength = segments &* channels
   let outputLength = segments &* paddedChannels
   var s = 0
@@ -88,7 +92,7 @@ private func convertRuns(
   while s < segments && s &* channels &+ span <= inputLength && s &* paddedChannels &+ span <= outputLength {
     var i = 0
     while i < channels {
-      convert16(src + i, dst + i)
+      convert16(src + i, signed, zp, dst + i)
       i &+= 16
     }
     dst[channels] = 0
@@ -97,7 +101,7 @@ private func convertRuns(
     s &+= 1
   }
   while s < segments {
-    for c in 0..<channels { dst[c] = convert1(src, c) }
+    for c in 0..<channels { dst[c] = convert1(src, signed, zp16, c) }
     dst[channels] = 0
     src += channels
     dst += paddedChannels
